@@ -8,7 +8,6 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab  # noqa: F401  (kept at hand for CELERY_BEAT_SCHEDULE rows)
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,7 +35,6 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "axes",
-    "rules.apps.AutodiscoverRulesConfig",
     "infohub",
     "submissions",
     "reviews",
@@ -104,7 +102,6 @@ CACHES = {
 AUTH_USER_MODEL = "infohub.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -202,9 +199,8 @@ SPECTACULAR_SETTINGS = {
 # The highest classification mark this network is accredited for; anything above goes to the
 # confidential channel and must never be stored here.
 INFOHUB_MAX_CLASSIFICATION = env.str("INFOHUB_MAX_CLASSIFICATION", default="internal")
-INFOHUB_CONFIDENTIAL_CHANNEL = env.str(
-    "INFOHUB_CONFIDENTIAL_CHANNEL", default=_("the confidential (classified) network and its paper channel")
-)
+# How this deployment names its confidential channel in refusals; empty means the generic wording.
+INFOHUB_CONFIDENTIAL_CHANNEL = env.str("INFOHUB_CONFIDENTIAL_CHANNEL", default="")
 # A typical item is 200–300 characters; past this the editor warns.
 INFOHUB_BODY_WARN_LENGTH = env.int("INFOHUB_BODY_WARN_LENGTH", default=300)
 INFOHUB_BODY_MAX_LENGTH = env.int("INFOHUB_BODY_MAX_LENGTH", default=20000)

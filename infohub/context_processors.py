@@ -1,0 +1,18 @@
+from django.conf import settings
+
+from .models import Classification, Role
+from .roles import role_map
+from .selectors import unread_notifications
+
+
+def infohub(request):
+    user = request.user
+    if not user.is_authenticated:
+        return {}
+    roles = role_map(user)
+    return {
+        "my_roles": set(roles),
+        "Role": Role,
+        "unread_count": unread_notifications(user).count(),
+        "accredited_maximum": Classification(settings.INFOHUB_MAX_CLASSIFICATION).label,
+    }

@@ -1,0 +1,232 @@
+"""The shared core: the unit tree (信息网络), people and the roles they hold in units, the audit log,
+and in-app notifications."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    """Administrative levels, top-down. The integer rank orders them (central = 0)."""
+
+    CENTRAL = "central", _("Central")
+    PROVINCE = "province", _("Province")
+    CITY = "city", _("City")
+    COUNTY = "county", _("County / district")
+    TOWNSHIP = "township", _("Township / subdistrict")
+
+    @classmethod
+    def rank(cls, level: str) -> int:
+        return list(cls.values).index(level)
+
+
+class Classification(models.TextChoices):
+    """Classification marks (密级), lowest first."""
+
+    PUBLIC = "public", _("Public")
+    INTERNAL = "internal", _("Internal")
+    SECRET = "secret", _("Secret")
+    CONFIDENTIAL = "confidential", _("Confidential")
+
+    @classmethod
+    def rank(cls, mark: str) -> int:
+        return list(cls.values).index(mark)
+
+    @classmethod
+    def accredited_maximum(cls) -> str:
+        return settings.INFOHUB_MAX_CLASSIFICATION
+
+    @classmethod
+    def allowed(cls) -> list[str]:
+        """The marks this deployment's network may store."""
+        top = cls.rank(cls.accredited_maximum())
+        return [value for value in cls.values if cls.rank(value) <= top]
+
+
+class Unit(models.Model):
+    class Kind(models.TextChoices):
+        COMMITTEE_OFFICE = "committee_office", _("Party committee office")
+        GOVERNMENT_OFFICE = "government_office", _("Government office")
+        DEPARTMENT = "department", _("Department")
+        DIRECT_POINT = "direct_point", _("Direct-reporting point")
+        SPECIAL_OFFICER = "special_officer", _("Special information officer")
+
+    name = models.CharField(_("name"), max_length=100)
+    short_name = models.CharField(_("short name"), max_length=30, blank=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.DEPARTMENT)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    upstream = models.ForeignKey(
+        "self",
+        verbose_name=_("reports to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="downstream",
+        help_text=_(
+            "The office this unit's items go to. Normally the parent's office; a direct-reporting point or a "
+            "special information officer names a higher office here, skipping levels."
+        ),
+    )
+    # Materialised path of ids ("/1/7/42/"): a jurisdiction is a prefix, answered by one indexed query.
+    path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(upstream=models.F("id")), name="unit_not_own_upstream"),
+        ]
+        indexes = [models.Index(fields=["path"], name="unit_path_prefix", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_office(self) -> bool:
+        return self.kind in (self.Kind.COMMITTEE_OFFICE, self.Kind.GOVERNMENT_OFFICE)
+
+    @property
+    def skips_levels(self) -> bool:
+        return self.kind in (self.Kind.DIRECT_POINT, self.Kind.SPECIAL_OFFICER)
+
+    def clean(self) -> None:
+        if self.parent_id and self.parent_id == self.pk:
+            raise ValidationError({"parent": _("A unit cannot be its own parent.")})
+        if self.parent and self.pk and f"/{self.pk}/" in self.parent.path:
+            raise ValidationError({"parent": _("A unit cannot sit below one of its own sub-units.")})
+        if self.upstream and Level.rank(self.upstream.level) > Level.rank(self.level):
+            raise ValidationError({"upstream": _("A unit cannot report to a unit of a lower level.")})
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        new_path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
+        if new_path != self.path:
+            old_path, self.path = self.path, new_path
+            Unit.objects.filter(pk=self.pk).update(path=new_path)
+            if old_path:  # moved: rewrite the whole subtree's paths in one statement
+                Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                    path=models.functions.Concat(
+                        models.Value(new_path), models.functions.Substr("path", len(old_path) + 1)
+                    )
+                )
+
+    def subtree(self) -> models.QuerySet["Unit"]:
+        return Unit.objects.filter(path__startswith=self.path)
+
+    def ancestors(self) -> models.QuerySet["Unit"]:
+        ids = [int(part) for part in self.path.strip("/").split("/") if part]
+        return Unit.objects.filter(pk__in=ids).order_by("path")
+
+
+class User(AbstractUser):
+    class Language(models.TextChoices):
+        ZH_HANS = "zh-hans", "简体中文"
+        EN = "en", "English"
+
+    display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    clearance = models.CharField(
+        _("clearance"),
+        max_length=12,
+        choices=Classification.choices,
+        default=Classification.INTERNAL,
+        help_text=_("The highest classification mark this person may open."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    def may_open(self, classification: str) -> bool:
+        return Classification.rank(classification) <= Classification.rank(self.clearance)
+
+
+class Role(models.TextChoices):
+    CLERK = "clerk", _("Information officer")
+    DIRECTOR = "director", _("Unit director")
+    EDITOR = "editor", _("Editor")
+    DUTY_OFFICER = "duty_officer", _("Duty officer")
+    LEADER = "leader", _("Leader")
+    ADMIN = "admin", _("Administrator")
+
+
+class RoleAssignment(models.Model):
+    """A role held by a person in a unit. One person may hold several, in several units."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="roles")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="role_once_per_unit")]
+        indexes = [models.Index(fields=["unit", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.unit}"
+
+
+class AuditLog(models.Model):
+    """Append-only record of every state change and every view of a classified item.
+
+    Rows are never updated or deleted: the model refuses it, and a database trigger (migration 0002)
+    refuses it for anyone who goes around the ORM.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=30, blank=True)
+    to_state = models.CharField(max_length=30, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit record")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}#{self.object_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("The audit log is append-only.")
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    created_at = models.DateTimeField(auto_now_add=True)
+    verb = models.CharField(max_length=40)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.text

@@ -1,0 +1,28 @@
+"""Who holds which role where, loaded once per request and kept on the user object."""
+
+from __future__ import annotations
+
+from .models import Role, RoleAssignment, User
+
+
+def role_map(user: User) -> dict[str, set[int]]:
+    """{role: {unit ids}} for the user; cached on the instance so a page asks the database once."""
+    cached = getattr(user, "_infohub_role_map", None)
+    if cached is None:
+        cached = {}
+        if user.is_authenticated:
+            for role, unit_id in RoleAssignment.objects.filter(user=user).values_list("role", "unit_id"):
+                cached.setdefault(role, set()).add(unit_id)
+        user._infohub_role_map = cached
+    return cached
+
+
+def unit_ids_where(user: User, *roles: str) -> set[int]:
+    mapping = role_map(user)
+    wanted = roles or tuple(mapping)
+    return set().union(*(mapping.get(role, set()) for role in wanted))
+
+
+def holds(user: User, role: Role | str, unit_id: int | None = None) -> bool:
+    units = role_map(user).get(role, set())
+    return bool(units) if unit_id is None else unit_id in units

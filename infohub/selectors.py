@@ -1,0 +1,30 @@
+"""Reads of the shared core that views, APIs and tasks share."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import Notification, Role, RoleAssignment, Unit, User
+
+
+def units_where(user: User, *roles: str) -> QuerySet[Unit]:
+    """The units in which the user holds any of the given roles (any role when none is given)."""
+    assignments = RoleAssignment.objects.filter(user=user)
+    if roles:
+        assignments = assignments.filter(role__in=roles)
+    return Unit.objects.filter(pk__in=assignments.values("unit_id"))
+
+
+def roles_of(user: User) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.filter(user=user).select_related("unit").order_by("unit__path", "role")
+
+
+def has_role(user: User, role: Role | str, unit: Unit | None = None) -> bool:
+    assignments = RoleAssignment.objects.filter(user=user, role=role)
+    if unit is not None:
+        assignments = assignments.filter(unit=unit)
+    return assignments.exists()
+
+
+def unread_notifications(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)

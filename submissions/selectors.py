@@ -1,0 +1,81 @@
+"""Reads of information items shared by pages, the API and tasks. Every read is scoped to the user."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from infohub.models import Classification, Role, User
+from infohub.roles import unit_ids_where
+
+from .models import Item, ItemVersion
+from .permissions import UNIT_ROLES
+
+
+def items_visible_to(user: User) -> QuerySet[Item]:
+    """Items the user may open: those of their own units, up to their clearance.
+
+    Later hops (items received by an upper office) widen this in the reviews app.
+    """
+    cleared = [mark for mark in Classification.values if user.may_open(mark)]
+    return Item.objects.filter(
+        source_unit_id__in=unit_ids_where(user, *UNIT_ROLES), classification__in=cleared
+    ).select_related("source_unit", "created_by")
+
+
+def item_for(user: User, pk) -> Item:
+    """The item if the user may see it; otherwise 404, exactly as if it did not exist."""
+    try:
+        return items_visible_to(user).get(pk=pk)
+    except (Item.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def clerk_start_page(user: User) -> dict[str, QuerySet[Item]]:
+    units = unit_ids_where(user, Role.CLERK)
+    mine = items_visible_to(user).filter(source_unit_id__in=units)
+    return {
+        "drafts": mine.filter(status=Item.Status.DRAFT, created_by=user).order_by("-updated_at")[:10],
+        "returned": mine.filter(status=Item.Status.RETURNED).order_by("-updated_at")[:10],
+        "pending": mine.filter(status=Item.Status.PENDING_SIGNOFF).order_by("-submitted_at")[:10],
+    }
+
+
+def item_search(qs: QuerySet[Item], text: str) -> QuerySet[Item]:
+    text = text.strip()
+    if not text:
+        return qs
+    return qs.filter(Q(title__icontains=text) | Q(keywords__icontains=text) | Q(body__icontains=text))
+
+
+@dataclass(frozen=True)
+class DiffSegment:
+    op: str  # "equal", "insert" or "delete"
+    text: str
+
+
+def text_diff(old: str, new: str) -> list[DiffSegment]:
+    """Character-level diff: Chinese has no spaces, so words are no unit to compare."""
+    segments: list[DiffSegment] = []
+    matcher = difflib.SequenceMatcher(a=old or "", b=new or "", autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            segments.append(DiffSegment("equal", old[a1:a2]))
+            continue
+        if a2 > a1:
+            segments.append(DiffSegment("delete", old[a1:a2]))
+        if b2 > b1:
+            segments.append(DiffSegment("insert", new[b1:b2]))
+    return segments
+
+
+def version_diff(older: ItemVersion, newer: ItemVersion) -> dict[str, list[DiffSegment]]:
+    """{field: segments} for every content field that differs between two versions."""
+    return {
+        name: text_diff(str(older.content.get(name) or ""), str(newer.content.get(name) or ""))
+        for name in Item.CONTENT_FIELDS
+        if older.content.get(name) != newer.content.get(name)
+    }

@@ -1,0 +1,186 @@
+"""Every write to an information item, one function per use case.
+
+Each transition locks the row, checks the state and the actor's right, changes it, and writes the
+audit row in the same transaction.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Iterable
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from infohub.errors import IllegalTransition, NotPermitted, StaleRevision
+from infohub.models import Role, Unit, User
+from infohub.roles import holds
+from infohub.services import audit_record
+
+from .models import Attachment, Item, ItemVersion, validate_attachment
+from .permissions import can_edit_item, can_withdraw_item, has_clearance
+
+
+def _lock(item: Item) -> Item:
+    return Item.objects.select_for_update().get(pk=item.pk)
+
+
+def _check_revision(item: Item, expected_revision: int | None) -> None:
+    if expected_revision is not None and int(expected_revision) != item.revision:
+        raise StaleRevision()
+
+
+def _apply(item: Item, data: dict) -> list[str]:
+    """Set the content fields given in data; return the names that really changed."""
+    changed = []
+    for name in Item.CONTENT_FIELDS:
+        if name in data and getattr(item, name) != data[name]:
+            setattr(item, name, data[name])
+            changed.append(name)
+    return changed
+
+
+def _record_version(item: Item, *, actor: User, note: str) -> ItemVersion:
+    last = item.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    return ItemVersion.objects.create(
+        item=item, number=last + 1, content=item.content_snapshot(), edited_by=actor, note=note
+    )
+
+
+def _add_attachments(item: Item, files: Iterable[UploadedFile], actor: User) -> list[Attachment]:
+    added = []
+    for upload in files:
+        validate_attachment(upload)
+        added.append(
+            Attachment.objects.create(
+                item=item,
+                file=upload,
+                original_name=upload.name[:200],
+                size=upload.size,
+                content_type=upload.content_type or mimetypes.guess_type(upload.name)[0] or "",
+                uploaded_by=actor,
+            )
+        )
+    return added
+
+
+def item_create(*, actor: User, unit: Unit, data: dict, files: Iterable[UploadedFile] = ()) -> Item:
+    """A clerk starts a draft for one of their units."""
+    if not holds(actor, Role.CLERK, unit.pk):
+        raise NotPermitted(_("Only an information officer of %(unit)s can draft its items.") % {"unit": unit})
+    item = Item(source_unit=unit, created_by=actor)
+    _apply(item, data)
+    item.full_clean()
+    if not has_clearance.test(actor, item):
+        raise NotPermitted(_("You may not write items above your own clearance."))
+    files = list(files)
+    for upload in files:
+        validate_attachment(upload)  # refuse before anything is written
+    with transaction.atomic():
+        item.save()
+        _add_attachments(item, files, actor)
+        audit_record(actor=actor, action="item.create", obj=item, to_state=item.status)
+    return item
+
+
+def item_update(
+    *, actor: User, item: Item, data: dict, expected_revision: int | None = None, files: Iterable[UploadedFile] = ()
+) -> Item:
+    """Edit a draft or a returned item. After filing, every edit becomes a new version."""
+    files = list(files)
+    with transaction.atomic():
+        item = _lock(item)
+        if not can_edit_item.test(actor, item):
+            raise _why_not_editable(actor, item)
+        _check_revision(item, expected_revision)
+        changed = _apply(item, data)
+        item.full_clean()
+        if not has_clearance.test(actor, item):
+            raise NotPermitted(_("You may not mark an item above your own clearance."))
+        added = _add_attachments(item, files, actor)
+        if not changed and not added:
+            return item
+        item.revision += 1
+        item.save()
+        if item.is_filed and changed:
+            _record_version(item, actor=actor, note=_("Edited after filing"))
+        audit_record(
+            actor=actor,
+            action="item.update",
+            obj=item,
+            from_state=item.status,
+            to_state=item.status,
+            data={"fields": changed, "attachments": [a.original_name for a in added]},
+        )
+    return item
+
+
+def item_submit(*, actor: User, item: Item, expected_revision: int | None = None) -> Item:
+    """File the item to the unit director for sign-off (报送审核)."""
+    with transaction.atomic():
+        item = _lock(item)
+        if not can_edit_item.test(actor, item):
+            raise _why_not_editable(actor, item, action=_("submit"))
+        _check_revision(item, expected_revision)
+        item.full_clean()
+        from_state = item.status
+        first_filing = not item.is_filed
+        item.status = Item.Status.PENDING_SIGNOFF
+        item.submitted_at = item.submitted_at or timezone.now()
+        item.return_reason = ""
+        item.revision += 1
+        item.save()
+        last = item.versions.order_by("-number").first()
+        if first_filing or last is None or last.content != item.content_snapshot():
+            _record_version(item, actor=actor, note=_("Filed") if first_filing else _("Resubmitted"))
+        audit_record(actor=actor, action="item.submit", obj=item, from_state=from_state, to_state=item.status)
+    return item
+
+
+def item_withdraw(*, actor: User, item: Item, expected_revision: int | None = None) -> Item:
+    """Take back an item that is still waiting for sign-off, to correct it (撤回)."""
+    with transaction.atomic():
+        item = _lock(item)
+        if not can_withdraw_item.test(actor, item):
+            if item.status != Item.Status.PENDING_SIGNOFF:
+                raise IllegalTransition(
+                    _("Only an item awaiting sign-off can be withdrawn; this one is “%(status)s”.")
+                    % {"status": item.get_status_display()}
+                )
+            raise NotPermitted(_("Only an information officer of the item's unit can withdraw it."))
+        _check_revision(item, expected_revision)
+        item.status = Item.Status.DRAFT
+        item.revision += 1
+        item.save()
+        audit_record(
+            actor=actor, action="item.withdraw", obj=item, from_state=Item.Status.PENDING_SIGNOFF, to_state=item.status
+        )
+    return item
+
+
+def attachment_remove(*, actor: User, attachment: Attachment) -> None:
+    with transaction.atomic():
+        item = _lock(attachment.item)
+        if not can_edit_item.test(actor, item):
+            raise _why_not_editable(actor, item)
+        name = attachment.original_name
+        attachment.delete()
+        item.revision += 1
+        item.save(update_fields=["revision", "updated_at"])
+        audit_record(actor=actor, action="attachment.remove", obj=item, data={"attachment": name})
+    transaction.on_commit(lambda: attachment.file.delete(save=False))
+
+
+def _why_not_editable(actor: User, item: Item, action: str | None = None) -> Exception:
+    action = action or _("edit")
+    if not holds(actor, Role.CLERK, item.source_unit_id):
+        return NotPermitted(_("Only an information officer of the item's unit can %(action)s it.") % {"action": action})
+    if not has_clearance.test(actor, item):
+        return NotPermitted(_("This item is above your clearance."))
+    return IllegalTransition(
+        _("You cannot %(action)s an item that is “%(status)s”; only drafts and returned items can be changed.")
+        % {"action": action, "status": item.get_status_display()}
+    )
+
