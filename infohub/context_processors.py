@@ -15,4 +15,5 @@ def infohub(request):
         "Role": Role,
         "unread_count": unread_notifications(user).count(),
         "accredited_maximum": Classification(settings.INFOHUB_MAX_CLASSIFICATION).label,
+        "body_warn_length": settings.INFOHUB_BODY_WARN_LENGTH,
     }

@@ -179,6 +179,18 @@ class RoleAssignment(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.unit}"
 
 
+# What each audit action means to a reader; every app's actions are named here, in one vocabulary.
+AUDIT_ACTION_LABELS = {
+    "item.create": _("created the draft"),
+    "item.update": _("edited"),
+    "item.submit": _("filed for sign-off"),
+    "item.withdraw": _("withdrew for correction"),
+    "item.view": _("opened (classified)"),
+    "item.print": _("printed (classified)"),
+    "attachment.remove": _("removed an attachment"),
+}
+
+
 class AuditLog(models.Model):
     """Append-only record of every state change and every view of a classified item.
 
@@ -204,6 +216,10 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}#{self.object_id}"
+
+    @property
+    def action_label(self) -> str:
+        return AUDIT_ACTION_LABELS.get(self.action, self.action)
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:

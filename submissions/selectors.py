@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from infohub.models import Classification, Role, User
+from infohub.models import AuditLog, Classification, Role, User
 from infohub.roles import unit_ids_where
 
 from .models import Item, ItemVersion
@@ -79,3 +79,17 @@ def version_diff(older: ItemVersion, newer: ItemVersion) -> dict[str, list[DiffS
         for name in Item.CONTENT_FIELDS
         if older.content.get(name) != newer.content.get(name)
     }
+
+
+def item_history(item: Item) -> list[AuditLog]:
+    """The item's audit trail, oldest first: who did what, when, from which state to which, and why."""
+    rows = list(
+        AuditLog.objects.filter(object_type=Item._meta.label_lower, object_id=str(item.pk))
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+    states = dict(Item.Status.choices)
+    for row in rows:
+        row.from_label = states.get(row.from_state, row.from_state)
+        row.to_label = states.get(row.to_state, row.to_state)
+    return rows

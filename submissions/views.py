@@ -1,3 +1,215 @@
-from django.shortcuts import render
+"""Pages for drafting and filing items. Thin: parse, call one service or selector, render."""
 
-# Create your views here.
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from infohub.errors import ActionRefused
+from infohub.models import Role, Unit
+from infohub.roles import unit_ids_where
+from infohub.services import audit_record
+
+from . import selectors, services
+from .forms import ItemForm
+from .models import Category, Item, Urgency
+from .permissions import can_edit_item, can_withdraw_item
+
+def item_url(item):
+    return reverse("submissions:item_detail", args=[item.pk])
+
+
+SORTS = {
+    "updated": "-updated_at",
+    "oldest": "updated_at",
+    "title": "title",
+    "urgency": "urgency",
+    "filed": "-submitted_at",
+}
+
+
+def _keep_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form, so the page re-renders with what was typed."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+def item_list(request):
+    items = selectors.items_visible_to(request.user)
+    status, category, urgency = (request.GET.get(k, "") for k in ("status", "category", "urgency"))
+    if status in Item.Status.values:
+        items = items.filter(status=status)
+    if category in Category.values:
+        items = items.filter(category=category)
+    if urgency in Urgency.values:
+        items = items.filter(urgency=urgency)
+    items = selectors.item_search(items, request.GET.get("q", ""))
+    sort = request.GET.get("sort", "updated")
+    items = items.order_by(SORTS.get(sort, "-updated_at"), "-id")
+    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "submissions/item_list.html",
+        {
+            "page": page,
+            "statuses": Item.Status.choices,
+            "categories": Category.choices,
+            "urgencies": Urgency.choices,
+            "sorts": SORTS,
+            "current": {"status": status, "category": category, "urgency": urgency, "sort": sort,
+                        "q": request.GET.get("q", "")},
+        },
+    )
+
+
+@login_required
+def item_create(request):
+    units = Unit.objects.filter(pk__in=unit_ids_where(request.user, Role.CLERK))
+    if not units:
+        messages.error(request, _("Only an information officer can draft items."))
+        return redirect("home")
+    form = ItemForm(request.POST or None, request.FILES or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.item_create(
+                actor=request.user,
+                unit=form.cleaned_data["source_unit"],
+                data=form.content(),
+                files=form.cleaned_data["attachments"],
+            )
+        except ValidationError as error:
+            _keep_errors(form, error)
+        except ActionRefused as refused:
+            form.add_error(None, str(refused.message))
+        else:
+            if "submit" in request.POST:
+                return _submit_and_redirect(request, item)
+            messages.success(request, _("Draft saved."))
+            return redirect("submissions:item_edit", pk=item.pk)
+    return render(request, "submissions/item_form.html", {"form": form, "item": None})
+
+
+@login_required
+def item_edit(request, pk):
+    item = selectors.item_for(request.user, pk)
+    if not can_edit_item.test(request.user, item):
+        messages.error(request, _("This item can no longer be edited here."))
+        return redirect(item_url(item))
+    form = ItemForm(request.POST or None, request.FILES or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.item_update(
+                actor=request.user,
+                item=item,
+                data=form.content(),
+                expected_revision=form.cleaned_data.get("revision"),
+                files=form.cleaned_data["attachments"],
+            )
+        except ValidationError as error:
+            _keep_errors(form, error)
+        except ActionRefused as refused:
+            form.add_error(None, str(refused.message))
+        else:
+            if "submit" in request.POST:
+                return _submit_and_redirect(request, item)
+            messages.success(request, _("Saved."))
+            return redirect("submissions:item_edit", pk=item.pk)
+    return render(request, "submissions/item_form.html", {"form": form, "item": item})
+
+
+def _submit_and_redirect(request, item):
+    try:
+        services.item_submit(actor=request.user, item=item)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("submissions:item_edit", pk=item.pk)
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(item_url(item))
+    messages.success(request, _("Filed for sign-off by your unit's director."))
+    return redirect(item_url(item))
+
+
+@login_required
+def item_detail(request, pk):
+    item = selectors.item_for(request.user, pk)
+    if item.classification in ("secret", "confidential"):
+        audit_record(actor=request.user, action="item.view", obj=item)
+    versions = list(item.versions.select_related("edited_by"))
+    diff = selectors.version_diff(versions[0], versions[-1]) if len(versions) > 1 else {}
+    labels = {name: Item._meta.get_field(name).verbose_name for name in Item.CONTENT_FIELDS}
+    return render(
+        request,
+        "submissions/item_detail.html",
+        {
+            "item": item,
+            "attachments": item.attachments.all(),
+            "versions": versions,
+            "diff": [(labels[name], segments) for name, segments in diff.items()],
+            "can_edit": can_edit_item.test(request.user, item),
+            "can_withdraw": can_withdraw_item.test(request.user, item),
+            "history": selectors.item_history(item),
+        },
+    )
+
+
+@login_required
+def item_print(request, pk):
+    item = selectors.item_for(request.user, pk)
+    if item.classification in ("secret", "confidential"):
+        audit_record(actor=request.user, action="item.print", obj=item)
+    return render(request, "submissions/item_print.html", {"item": item})
+
+
+@login_required
+@require_POST
+def item_submit(request, pk):
+    item = selectors.item_for(request.user, pk)
+    return _submit_and_redirect(request, item)
+
+
+@login_required
+@require_POST
+def item_withdraw(request, pk):
+    item = selectors.item_for(request.user, pk)
+    try:
+        services.item_withdraw(actor=request.user, item=item, expected_revision=request.POST.get("revision") or None)
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Withdrawn: the item is a draft again."))
+    return redirect(item_url(item))
+
+
+@login_required
+def attachment_download(request, pk, attachment_pk):
+    item = selectors.item_for(request.user, pk)
+    attachment = get_object_or_404(item.attachments, pk=attachment_pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=attachment.original_name)
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk, attachment_pk):
+    item = selectors.item_for(request.user, pk)
+    attachment = get_object_or_404(item.attachments, pk=attachment_pk)
+    try:
+        services.attachment_remove(actor=request.user, attachment=attachment)
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Attachment removed."))
+    return redirect("submissions:item_edit", pk=item.pk)

@@ -1,0 +1,64 @@
+"""Pages of the shared core: the start page, my profile and units, notifications, health."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django.shortcuts import redirect
+
+from submissions.selectors import clerk_start_page
+
+from .models import Role
+from .roles import holds
+from .selectors import roles_of, unread_notifications
+
+
+@login_required
+def home(request):
+    user = request.user
+    context = {"roles": roles_of(user)}
+    if holds(user, Role.CLERK):
+        context.update(clerk_start_page(user))
+    return render(request, "infohub/home.html", context)
+
+
+@login_required
+def me(request):
+    assignments = roles_of(request.user).select_related("unit__upstream", "unit__parent")
+    return render(request, "infohub/me.html", {"assignments": assignments})
+
+
+@login_required
+def notifications(request):
+    page = Paginator(request.user.notifications.all(), 30).get_page(request.GET.get("page"))
+    return render(request, "infohub/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    unread_notifications(request.user).update(read_at=timezone.now())
+    return redirect("notifications")
+
+
+def healthz(request):
+    """For load balancers: the database and the cache answer."""
+    from django.core.cache import cache
+
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as error:  # noqa: BLE001 — report any failure, never raise from a health check
+        checks["database"] = f"error: {error.__class__.__name__}"
+    try:
+        cache.set("healthz", "1", 5)
+        checks["redis"] = "ok" if cache.get("healthz") == "1" else "error"
+    except Exception as error:  # noqa: BLE001
+        checks["redis"] = f"error: {error.__class__.__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(checks, status=200 if healthy else 503)

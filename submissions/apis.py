@@ -1,0 +1,158 @@
+"""REST API for information items: the same services as the pages, the same scoping."""
+
+import django_filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, parsers, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from infohub.models import Unit
+
+from . import selectors, services
+from .models import Attachment, Item, ItemVersion
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input: `errors` names each field and the reason."),
+    403: OpenApiResponse(ErrorSerializer, description="Not permitted for this user."),
+    404: OpenApiResponse(ErrorSerializer, description="No such item visible to this user."),
+    409: OpenApiResponse(ErrorSerializer, description="Illegal in the item's current state, or a stale revision."),
+}
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["id", "original_name", "size", "content_type", "uploaded_at"]
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ItemVersion
+        fields = ["number", "content", "edited_by", "created_at", "note"]
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    source_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+    revision = serializers.IntegerField(
+        required=False,
+        help_text="On update: the revision you read. A stale one is refused with 409 instead of overwriting.",
+    )
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Item
+        fields = [
+            "id", "title", "body", "category", "urgency", "classification", "source_unit", "authors",
+            "contact_phone", "keywords", "status", "revision", "created_at", "updated_at", "submitted_at",
+            "return_reason", "event_time", "event_place", "event_grade", "deaths", "injuries", "missing",
+            "losses", "measures", "report_kind", "attachments",
+        ]  # fmt: skip
+        read_only_fields = ["status", "created_at", "updated_at", "submitted_at", "return_reason", "report_kind"]
+
+    def content(self) -> dict:
+        return {k: v for k, v in self.validated_data.items() if k in Item.CONTENT_FIELDS}
+
+
+class ItemUpdateSerializer(ItemSerializer):
+    class Meta(ItemSerializer.Meta):
+        read_only_fields = ItemSerializer.Meta.read_only_fields + ["source_unit"]
+
+
+class RevisionSerializer(serializers.Serializer):
+    revision = serializers.IntegerField(required=False)
+
+
+class ItemFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search title, keywords and body")
+
+    class Meta:
+        model = Item
+        fields = ["status", "category", "urgency", "classification", "source_unit"]
+
+    def search(self, queryset, name, value):
+        return selectors.item_search(queryset, value)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Items I may see", responses={200: ItemSerializer(many=True)}),
+    retrieve=extend_schema(summary="One item", responses={200: ItemSerializer, 404: ERRORS[404]}),
+    create=extend_schema(summary="Draft a new item", responses={201: ItemSerializer, **ERRORS}),
+    update=extend_schema(summary="Edit a draft or returned item", request=ItemUpdateSerializer,
+                         responses={200: ItemSerializer, **ERRORS}),
+    partial_update=extend_schema(summary="Edit some fields of a draft or returned item", request=ItemUpdateSerializer,
+                                 responses={200: ItemSerializer, **ERRORS}),
+)
+@extend_schema(tags=["items"])
+class ItemViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):  # fmt: skip
+    serializer_class = ItemSerializer
+    filterset_class = ItemFilter
+    ordering_fields = ["updated_at", "submitted_at", "created_at", "urgency", "title"]
+    ordering = ["-updated_at"]
+
+    def get_queryset(self):
+        return selectors.items_visible_to(self.request.user).prefetch_related("attachments")
+
+    def get_object(self):
+        return selectors.item_for(self.request.user, self.kwargs["pk"])
+
+    def get_serializer_class(self):
+        return ItemUpdateSerializer if self.action in ("update", "partial_update") else ItemSerializer
+
+    def perform_create(self, serializer):
+        serializer.instance = services.item_create(
+            actor=self.request.user, unit=serializer.validated_data["source_unit"], data=serializer.content()
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.item_update(
+            actor=self.request.user,
+            item=serializer.instance,
+            data=serializer.content(),
+            expected_revision=serializer.validated_data.get("revision"),
+        )
+
+    @extend_schema(summary="File the item for unit sign-off", request=RevisionSerializer,
+                   responses={200: ItemSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._transition(services.item_submit, request)
+
+    @extend_schema(summary="Withdraw an item still awaiting sign-off", request=RevisionSerializer,
+                   responses={200: ItemSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._transition(services.item_withdraw, request)
+
+    @extend_schema(summary="Versions of the item since filing", responses={200: VersionSerializer(many=True), 404: ERRORS[404]})
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def versions(self, request, pk=None):
+        return Response(VersionSerializer(self.get_object().versions.all(), many=True).data)
+
+    @extend_schema(
+        summary="Attach a file to a draft or returned item",
+        request={"multipart/form-data": inline_serializer("AttachmentUpload", {"file": serializers.FileField()})},
+        responses={201: AttachmentSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[parsers.MultiPartParser])
+    def attachments(self, request, pk=None):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise serializers.ValidationError({"file": ["No file was sent."]})
+        item = services.item_update(actor=request.user, item=self.get_object(), data={}, files=[upload])
+        return Response(AttachmentSerializer(item.attachments.order_by("-id").first()).data, status=status.HTTP_201_CREATED)
+
+    def _transition(self, service, request):
+        body = RevisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        item = service(actor=request.user, item=self.get_object(), expected_revision=body.validated_data.get("revision"))
+        return Response(ItemSerializer(item, context=self.get_serializer_context()).data)

@@ -1,0 +1,90 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from infohub.models import Classification, Unit
+
+from .models import CATEGORY_GUIDANCE, Category, Item
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several attachments in one input; each file is checked by the service, which names the bad one."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(file, initial) for file in data if file]
+        return [super().clean(data, initial)] if data else []
+
+
+class ItemForm(forms.ModelForm):
+    """Parses and shows the item editor; the rules themselves live on the model and in the services."""
+
+    source_unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("source unit"), empty_label=None)
+    attachments = MultipleFileField(
+        label=_("attachments"),
+        required=False,
+        help_text=_("Up to %(size)d MB each; accepted: %(types)s.")
+        % {
+            "size": settings.INFOHUB_ATTACHMENT_MAX_BYTES // (1024 * 1024),
+            "types": ", ".join(settings.INFOHUB_ATTACHMENT_EXTENSIONS),
+        },
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Item
+        fields = [
+            "title", "category", "urgency", "classification", "body", "authors", "contact_phone", "keywords",
+            "event_time", "event_place", "event_grade", "deaths", "injuries", "missing", "losses", "measures",
+        ]  # fmt: skip
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 12, "data-char-count": "body"}),
+            "losses": forms.Textarea(attrs={"rows": 2}),
+            "measures": forms.Textarea(attrs={"rows": 3}),
+            "event_time": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        }
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["source_unit"].queryset = units
+        if self.instance.pk:
+            del self.fields["source_unit"]  # an item never changes unit
+            self.fields["revision"].initial = self.instance.revision
+        self.fields["event_time"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+        # Offer every mark so the reader learns the confidential channel exists; the model refuses those above.
+        self.fields["classification"].choices = Classification.choices
+        self.fields["category"].widget.attrs["data-guidance"] = "category"
+        emergency_only = ("event_time", "event_place", "event_grade", "deaths", "injuries", "missing", "losses", "measures")
+        for name in emergency_only:
+            self.fields[name].widget.attrs["data-emergency-field"] = "1"
+
+    @property
+    def guidance(self) -> dict:
+        return {value: str(text) for value, text in CATEGORY_GUIDANCE.items()}
+
+    @property
+    def emergency_value(self) -> str:
+        return Category.EMERGENCY.value
+
+    def content(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data}
+
+    def _post_clean(self):
+        # Run the model's own rules (classification ceiling, emergency fields) on the typed values.
+        if not self.instance.pk and "source_unit" in self.cleaned_data:
+            self.instance.source_unit = self.cleaned_data["source_unit"]
+        super()._post_clean()
+
+    def validate_unique(self):
+        """Constraints are the service's job; the form has no created_by/source_unit for new drafts."""
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
