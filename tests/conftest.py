@@ -1,0 +1,60 @@
+from dataclasses import dataclass
+
+import pytest
+
+from infohub.models import Level, Role, Unit, User
+
+from .factories import UnitFactory, person
+
+
+@dataclass
+class Network:
+    province: Unit
+    city: Unit
+    county: Unit
+    other_county: Unit
+    clerk: User
+    director: User
+    other_clerk: User
+    city_editor: User
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Production hashing costs ~0.4 s a password; tests create many people.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def network(db) -> Network:
+    """A province, a city, and two counties each with a clerk; the first county also has a director."""
+    province = UnitFactory(name="江南省委办公厅", code="t-jn", level=Level.PROVINCE, parent=None)
+    city = UnitFactory(name="临江市委办公室", code="t-lj", level=Level.CITY, parent=province)
+    county = UnitFactory(name="东湖区委办公室", code="t-dh", level=Level.COUNTY, parent=city)
+    other = UnitFactory(name="西岭县委办公室", code="t-xl", level=Level.COUNTY, parent=city)
+    return Network(
+        province=province,
+        city=city,
+        county=county,
+        other_county=other,
+        clerk=person(county, Role.CLERK, username="dh_clerk"),
+        director=person(county, Role.DIRECTOR, username="dh_director"),
+        other_clerk=person(other, Role.CLERK, username="xl_clerk"),
+        city_editor=person(city, Role.EDITOR, username="lj_editor"),
+    )
+
+
+GOOD_ITEM = {
+    "title": "东湖区推行“网格+警格”联动化解基层矛盾",
+    "body": "东湖区将全区划为二百一十个网格，网格员与社区民警联动排查，今年以来化解矛盾纠纷四百余起。",
+    "category": "work_progress",
+    "urgency": "normal",
+    "classification": "internal",
+    "contact_phone": "0571-88886666",
+}
+
+
+@pytest.fixture
+def good_item_data() -> dict:
+    return dict(GOOD_ITEM)
