@@ -21,6 +21,7 @@ from infohub.services import audit_record
 
 from .models import Attachment, Item, ItemVersion, validate_attachment
 from .permissions import can_edit_item, can_withdraw_item, has_clearance
+from .signals import item_filed
 
 
 def _lock(item: Item) -> Item:
@@ -136,6 +137,8 @@ def item_submit(*, actor: User, item: Item, expected_revision: int | None = None
         if first_filing or last is None or last.content != item.content_snapshot():
             _record_version(item, actor=actor, note=_("Filed") if first_filing else _("Resubmitted"))
         audit_record(actor=actor, action="item.submit", obj=item, from_state=from_state, to_state=item.status)
+        if first_filing:
+            item_filed.send(sender=Item, item=item, actor=actor, at=item.submitted_at)
     return item
 
 

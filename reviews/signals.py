@@ -1,0 +1,11 @@
+"""Signals of the review chain, so that other apps (alerts) follow it without reviews importing them.
+
+Both are sent inside the transaction that makes the change; receivers defer side effects with on_commit.
+"""
+
+from django.dispatch import Signal
+
+# An item reached an office (a hop was created): kwargs item, hop, office, at.
+item_received = Signal()
+# An item left a holder's hands upward or was decided: kwargs item, hop, actor, at.
+hop_decided = Signal()
