@@ -28,3 +28,8 @@ def has_role(user: User, role: Role | str, unit: Unit | None = None) -> bool:
 
 def unread_notifications(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user, read_at__isnull=True)
+
+
+def people_with(role: Role | str, unit_id: int) -> QuerySet[User]:
+    """Active people holding a role in a unit: the recipients of that unit's notifications."""
+    return User.objects.filter(roles__unit_id=unit_id, roles__role=role, is_active=True).distinct().order_by("pk")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("items/", include("submissions.urls")),
+    path("reviews/", include("reviews.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("infohub.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -40,6 +40,8 @@ class Hop(models.Model):
         "self", verbose_name=_("previous hop"), null=True, blank=True, on_delete=models.PROTECT, related_name="next"
     )
     received_at = models.DateTimeField(_("received"), db_index=True)
+    # The item's urgency rank when it arrived (0 = extra urgent), so the inbox sorts on an index.
+    priority = models.PositiveSmallIntegerField(default=2)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
     adoption = models.CharField(_("adoption"), max_length=10, choices=Adoption.choices, blank=True)
     reason = models.TextField(_("reason"), blank=True)
@@ -72,7 +74,7 @@ class Hop(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["office", "status", "received_at"], name="hop_inbox"),
+            models.Index(fields=["office", "status", "priority", "received_at"], name="hop_inbox"),
             models.Index(fields=["office", "forward"], name="hop_forward_signoff"),
         ]
 

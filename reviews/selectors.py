@@ -1,11 +1,26 @@
-"""Reads of the review chain shared by pages, the API and tasks."""
+"""Reads of the review chain shared by pages, the API and tasks. Each list costs a fixed number of queries."""
 
 from __future__ import annotations
 
-from infohub.models import Unit
-from submissions.models import Item
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from infohub.models import Classification, Role, Unit, User
+from infohub.roles import unit_ids_where
+from submissions.models import Item, Urgency
+from submissions.selectors import item_search, items_visible_to
 
 from .models import Hop
+
+URGENCY_RANK = Case(
+    *[When(urgency=value, then=Value(Urgency.rank(value))) for value in Urgency.values],
+    output_field=IntegerField(),
+)
 
 
 def holder_of(item: Item) -> Unit:
@@ -14,3 +29,128 @@ def holder_of(item: Item) -> Unit:
         return item.source_unit
     last = Hop.objects.filter(item=item).select_related("office").order_by("-received_at", "-id").first()
     return last.office if last else item.source_unit
+
+
+def signoff_queue(user: User) -> QuerySet[Item]:
+    """Items of my units awaiting my sign-off, most urgent and then oldest first."""
+    return (
+        Item.objects.filter(source_unit_id__in=unit_ids_where(user, Role.DIRECTOR), status=Item.Status.PENDING_SIGNOFF)
+        .select_related("source_unit", "created_by")
+        .order_by(URGENCY_RANK, "submitted_at", "id")
+    )
+
+
+def inbox_for(user: User, *, status: str = Hop.Status.RECEIVED, filters: dict | None = None) -> QuerySet[Hop]:
+    """Hops received by the offices where I am an editor: most urgent, then oldest first."""
+    filters = filters or {}
+    hops = Hop.objects.filter(office_id__in=unit_ids_where(user, Role.EDITOR))
+    if status:
+        hops = hops.filter(status=status)
+    if filters.get("sender"):
+        hops = hops.filter(sender_id=filters["sender"])
+    if filters.get("category"):
+        hops = hops.filter(item__category=filters["category"])
+    if filters.get("urgency") in Urgency.values:
+        hops = hops.filter(priority=Urgency.rank(filters["urgency"]))
+    if filters.get("older_than_hours"):
+        hops = hops.filter(received_at__lte=timezone.now() - timedelta(hours=int(filters["older_than_hours"])))
+    if filters.get("q"):
+        hops = hops.filter(item__in=item_search(Item.objects.all(), filters["q"]))
+    cleared = [mark for mark in Classification.values if user.may_open(mark)]
+    return (
+        hops.filter(item__classification__in=cleared)
+        .select_related("item", "item__source_unit", "sender", "office")
+        .order_by("priority", "received_at", "id")
+    )
+
+
+def senders_for(user: User) -> QuerySet[Unit]:
+    """The units whose items come to my offices: those reporting to them, directly or as their parent."""
+    offices = unit_ids_where(user, Role.EDITOR)
+    return Unit.objects.filter(Q(upstream_id__in=offices) | Q(parent_id__in=offices, upstream__isnull=True)).order_by("path")
+
+
+def forward_queue(user: User) -> QuerySet[Hop]:
+    """Adopted items my offices' editors propose to report upward, awaiting my signature."""
+    return (
+        Hop.objects.filter(office_id__in=unit_ids_where(user, Role.DIRECTOR), forward=Hop.Forward.AWAITING_SIGNOFF)
+        .select_related("item", "item__source_unit", "office", "forward_requested_by")
+        .order_by("priority", "forward_requested_at", "id")
+    )
+
+
+def hop_for(user: User, pk) -> Hop:
+    """A hop at one of my offices (as editor or director); otherwise 404, as if it did not exist."""
+    offices = unit_ids_where(user, Role.EDITOR, Role.DIRECTOR)
+    try:
+        hop = Hop.objects.select_related("item", "item__source_unit", "office", "sender").get(pk=pk, office_id__in=offices)
+    except (Hop.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if not user.may_open(hop.item.classification):
+        raise Http404
+    return hop
+
+
+# --- lineage -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stage:
+    name: str
+    started: datetime | None
+    ended: datetime | None
+
+    @property
+    def duration(self) -> timedelta | None:
+        return self.ended - self.started if self.started and self.ended else None
+
+
+@dataclass
+class Lineage:
+    item: Item
+    hops: list[Hop]
+    stages: list[Stage]
+    adopted_at: list[Hop]
+    credited: list[Unit]
+    sources: list[Item] = field(default_factory=list)
+
+
+def credited_units(item: Item) -> list[Unit]:
+    """Whose work an adoption of this item counts for: the source units of a composite, else its own unit."""
+    sources = list(item.merged_from.select_related("source_unit"))
+    if not sources:
+        return [item.source_unit]
+    units = {}
+    for source in sources:
+        units.setdefault(source.source_unit_id, source.source_unit)
+    return list(units.values())
+
+
+def lineage_of(user: User, item_pk) -> Lineage:
+    """The whole path of an item the user may see: each hop, who acted when, time in each stage (四快)."""
+    try:
+        item = items_visible_to(user).get(pk=item_pk)
+    except (Item.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    hops = list(
+        Hop.objects.filter(Q(item=item) | Q(composite=item))
+        .select_related("office", "sender", "acted_by", "forward_signed_by", "composite")
+        .order_by("received_at", "id")
+    )
+    own_hops = [h for h in hops if h.item_id == item.pk]
+    signed_off = own_hops[0].received_at if own_hops else None
+    last_arrival = own_hops[-1].received_at if own_hops else None
+    stages = [
+        Stage(_("Find (event to draft)"), item.event_time, item.created_at) if item.event_time else None,
+        Stage(_("Write (draft to filing)"), item.created_at, item.submitted_at),
+        Stage(_("Approve (filing to sign-off)"), item.submitted_at, signed_off),
+        Stage(_("Report (sign-off to the highest office reached)"), signed_off, last_arrival),
+    ]
+    return Lineage(
+        item=item,
+        hops=own_hops,
+        stages=[s for s in stages if s is not None],
+        adopted_at=[h for h in own_hops if h.status == Hop.Status.ADOPTED],
+        credited=credited_units(item),
+        sources=list(item.merged_from.select_related("source_unit")),
+    )

@@ -1,3 +1,243 @@
-from django.shortcuts import render
+"""Pages of the review chain: sign-off, the editor's inbox, a hop's workspace, forwarding, lineage."""
 
-# Create your views here.
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from infohub.errors import ActionRefused
+from submissions.forms import ItemForm
+from submissions.models import Category, Item, Urgency
+from submissions.selectors import item_for, version_diff
+
+from . import selectors, services
+from .models import Hop
+from .permissions import can_review, can_sign_forward, can_sign_off
+
+PAGE_SIZE = 25
+
+
+def _refused(request, refused: ActionRefused) -> None:
+    messages.error(request, refused.message)
+
+
+def _revision(request):
+    return request.POST.get("revision") or None
+
+
+# --- unit sign-off ------------------------------------------------------------------------------------------
+
+
+@login_required
+def signoff_list(request):
+    page = Paginator(selectors.signoff_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reviews/signoff_list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def signoff_batch(request):
+    ids = [int(pk) for pk in request.POST.getlist("items") if pk.isdigit()]
+    if not ids:
+        messages.error(request, _("Tick the items to sign off first."))
+        return redirect("reviews:signoff_list")
+    results = services.signoff_batch(actor=request.user, item_ids=ids)
+    done = sum(r.ok for r in results)
+    if done:
+        messages.success(request, _("%(n)d item(s) signed off and sent upward.") % {"n": done})
+    for result in results:
+        if not result.ok:
+            messages.error(request, _("Item %(id)s: %(reason)s") % {"id": result.item_id, "reason": result.message})
+    return redirect("reviews:signoff_list")
+
+
+@login_required
+def signoff_detail(request, pk):
+    item = item_for(request.user, pk)
+    return render(
+        request,
+        "reviews/signoff_detail.html",
+        {"item": item, "can_sign_off": can_sign_off.test(request.user, item) and item.status == Item.Status.PENDING_SIGNOFF},
+    )
+
+
+@login_required
+@require_POST
+def signoff_approve(request, pk):
+    item = item_for(request.user, pk)
+    try:
+        services.signoff_approve(actor=request.user, item=item, expected_revision=_revision(request))
+    except ActionRefused as refused:
+        _refused(request, refused)
+        return redirect("reviews:signoff_detail", pk=item.pk)
+    messages.success(request, _("Signed off: “%(title)s” is on its way upward.") % {"title": item.title})
+    return redirect("reviews:signoff_list")
+
+
+@login_required
+@require_POST
+def signoff_return(request, pk):
+    item = item_for(request.user, pk)
+    try:
+        services.signoff_return(actor=request.user, item=item, reason=request.POST.get("reason", ""),
+                                expected_revision=_revision(request))
+    except ActionRefused as refused:
+        _refused(request, refused)
+        return redirect("reviews:signoff_detail", pk=item.pk)
+    messages.success(request, _("Returned to the clerk with your reason."))
+    return redirect("reviews:signoff_list")
+
+
+# --- the editor's inbox and a hop's workspace ----------------------------------------------------------------
+
+
+INBOX_TABS = {
+    "received": Hop.Status.RECEIVED,
+    "adopted": Hop.Status.ADOPTED,
+    "not_adopted": Hop.Status.NOT_ADOPTED,
+    "returned": Hop.Status.RETURNED,
+    "merged": Hop.Status.MERGED,
+}
+
+
+@login_required
+def inbox(request):
+    tab = request.GET.get("tab", "received")
+    filters = {key: request.GET.get(key, "") for key in ("sender", "category", "urgency", "older_than_hours", "q")}
+    if not filters["older_than_hours"].isdigit():
+        filters["older_than_hours"] = ""
+    if not filters["sender"].isdigit():
+        filters["sender"] = ""
+    hops = selectors.inbox_for(request.user, status=INBOX_TABS.get(tab, Hop.Status.RECEIVED), filters=filters)
+    page = Paginator(hops, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reviews/inbox.html",
+        {
+            "page": page,
+            "tab": tab,
+            "tabs": [(key, Hop.Status(value).label) for key, value in INBOX_TABS.items()],
+            "filters": filters,
+            "categories": Category.choices,
+            "urgencies": Urgency.choices,
+            "senders": selectors.senders_for(request.user),
+        },
+    )
+
+
+@login_required
+def hop_detail(request, pk):
+    hop = selectors.hop_for(request.user, pk)
+    item = hop.item
+    versions = list(item.versions.select_related("edited_by"))
+    diff = version_diff(versions[0], versions[-1]) if len(versions) > 1 else {}
+    labels = {name: Item._meta.get_field(name).verbose_name for name in Item.CONTENT_FIELDS}
+    return render(
+        request,
+        "reviews/hop_detail.html",
+        {
+            "hop": hop,
+            "item": item,
+            "versions": versions,
+            "diff": [(labels[name], segments) for name, segments in diff.items()],
+            "can_review": can_review.test(request.user, hop),
+            "can_sign_forward": can_sign_forward.test(request.user, hop),
+            "adoptions": Hop.Adoption.choices,
+        },
+    )
+
+
+@login_required
+def hop_edit(request, pk):
+    hop = selectors.hop_for(request.user, pk)
+    form = ItemForm(request.POST or None, instance=hop.item)
+    del form.fields["attachments"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_edit(actor=request.user, hop=hop, data=form.content(),
+                                 expected_revision=form.cleaned_data.get("revision"))
+        except ValidationError as error:
+            form.add_error(None, error)
+        except ActionRefused as refused:
+            form.add_error(None, str(refused.message))
+        else:
+            messages.success(request, _("Edited: the change is kept as a new version."))
+            return redirect("reviews:hop_detail", pk=hop.pk)
+    return render(request, "reviews/hop_edit.html", {"form": form, "hop": hop, "item": hop.item})
+
+
+@login_required
+@require_POST
+def hop_act(request, pk, action):
+    hop = selectors.hop_for(request.user, pk)
+    reason = request.POST.get("reason", "")
+    actions = {
+        "adopt": lambda: services.review_adopt(actor=request.user, hop=hop, adoption=request.POST.get("adoption", ""),
+                                               expected_revision=_revision(request)),
+        "reject": lambda: services.review_reject(actor=request.user, hop=hop, reason=reason,
+                                                 expected_revision=_revision(request)),
+        "return": lambda: services.review_return(actor=request.user, hop=hop, reason=reason,
+                                                 expected_revision=_revision(request)),
+        "forward": lambda: services.forward_request(actor=request.user, hop=hop, expected_revision=_revision(request)),
+        "forward_sign": lambda: services.forward_signoff(actor=request.user, hop=hop),
+        "forward_decline": lambda: services.forward_decline(actor=request.user, hop=hop, reason=reason),
+    }
+    done = {
+        "adopt": _("Adopted."),
+        "reject": _("Marked not adopted; the unit sees your reason."),
+        "return": _("Returned to the unit for revision."),
+        "forward": _("Proposed for reporting upward; waiting for the director's signature."),
+        "forward_sign": _("Signed: the item has gone to the next office up."),
+        "forward_decline": _("Declined: the item stays adopted here."),
+    }
+    if action not in actions:
+        return redirect("reviews:hop_detail", pk=hop.pk)
+    try:
+        actions[action]()
+    except ActionRefused as refused:
+        _refused(request, refused)
+    else:
+        messages.success(request, done[action])
+    if action.startswith("forward_"):
+        return redirect("reviews:forward_list")
+    return redirect("reviews:hop_detail", pk=hop.pk)
+
+
+@login_required
+def merge(request):
+    ids = [int(pk) for pk in request.POST.getlist("hops") if pk.isdigit()]
+    hops = [selectors.hop_for(request.user, pk) for pk in ids]
+    if request.method == "POST" and "title" in request.POST:
+        try:
+            composite = services.review_merge(actor=request.user, hops=hops, title=request.POST["title"],
+                                              body=request.POST.get("body", ""))
+        except ActionRefused as refused:
+            _refused(request, refused)
+        else:
+            messages.success(request, _("Composite item written; its sources stay linked and credited."))
+            return redirect("reviews:hop_detail", pk=composite.pk)
+    if len(hops) < 2:
+        messages.error(request, _("Choose at least two items to merge."))
+        return redirect(reverse("reviews:inbox"))
+    body = request.POST.get("body") or "\n\n".join(f"{h.item.source_unit.name}：{h.item.body}" for h in hops)
+    title = request.POST.get("title") or hops[0].item.title
+    return render(request, "reviews/merge.html", {"hops": hops, "title": title, "body": body})
+
+
+# --- forwarding sign-off and lineage ------------------------------------------------------------------------
+
+
+@login_required
+def forward_list(request):
+    page = Paginator(selectors.forward_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reviews/forward_list.html", {"page": page})
+
+
+@login_required
+def lineage(request, pk):
+    return render(request, "reviews/lineage.html", {"lineage": selectors.lineage_of(request.user, pk)})
+

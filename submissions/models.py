@@ -45,6 +45,11 @@ class Urgency(models.TextChoices):
     URGENT = "urgent", _("Urgent")
     NORMAL = "normal", _("Normal")
 
+    @classmethod
+    def rank(cls, value: str) -> int:
+        """0 for the most urgent: sorts inboxes most urgent first."""
+        return list(cls.values).index(value)
+
 
 class EventGrade(models.TextChoices):
     ESPECIALLY_MAJOR = "especially_major", _("Especially major")
@@ -141,6 +146,10 @@ class Item(models.Model):
     contact_phone = models.CharField(_("contact phone"), max_length=30)
     keywords = models.CharField(_("keywords"), max_length=100, blank=True)
     related_items = models.ManyToManyField("self", verbose_name=_("related items"), blank=True)
+    # A composite item (综合) written by an editor from several items on one event; the sources stay credited.
+    merged_from = models.ManyToManyField(
+        "self", verbose_name=_("merged from"), blank=True, symmetrical=False, related_name="merged_into"
+    )
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     # Bumped by every write; a form or API call that read an older revision is refused as stale.

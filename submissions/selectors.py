@@ -15,15 +15,18 @@ from .models import Item, ItemVersion
 from .permissions import UNIT_ROLES
 
 
-def items_visible_to(user: User) -> QuerySet[Item]:
-    """Items the user may open: those of their own units, up to their clearance.
+# Roles at an office that read what the office received.
+OFFICE_ROLES = (Role.EDITOR, Role.DIRECTOR, Role.DUTY_OFFICER, Role.LEADER)
 
-    Later hops (items received by an upper office) widen this in the reviews app.
-    """
+
+def items_visible_to(user: User) -> QuerySet[Item]:
+    """Items the user may open, up to their clearance: their own units' items, and the items that
+    reached an office where they work (the review chain's hops)."""
     cleared = [mark for mark in Classification.values if user.may_open(mark)]
-    return Item.objects.filter(
-        source_unit_id__in=unit_ids_where(user, *UNIT_ROLES), classification__in=cleared
-    ).select_related("source_unit", "created_by")
+    own = Q(source_unit_id__in=unit_ids_where(user, *UNIT_ROLES, Role.EDITOR))
+    offices = unit_ids_where(user, *OFFICE_ROLES)
+    received = Q(pk__in=Item.objects.filter(hops__office_id__in=offices).values("pk")) if offices else Q(pk__in=[])
+    return Item.objects.filter(own | received, classification__in=cleared).select_related("source_unit", "created_by")
 
 
 def item_for(user: User, pk) -> Item:
