@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `make run`: prepare the database, then run web + worker + beat (Procfile) until Ctrl-C.
+# Started under bin/services.py, so the embedded servers live exactly as long as honcho.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python manage.py migrate --noinput
+python manage.py collectstatic --noinput --verbosity 0
+python manage.py seed_demo
+
+# honcho hands $PORT to the first Procfile entry (web), +100 for each further one.
+export PORT="${PORT:-8000}"
+echo "InfoHub: http://${BIND:-127.0.0.1}:${PORT}/   (Ctrl-C stops everything)"
+exec honcho start -f Procfile
