@@ -188,6 +188,16 @@ AUDIT_ACTION_LABELS = {
     "item.view": _("opened (classified)"),
     "item.print": _("printed (classified)"),
     "attachment.remove": _("removed an attachment"),
+    "item.signoff": _("signed off and sent upward"),
+    "item.signoff_return": _("returned for revision at sign-off"),
+    "item.composite": _("wrote a composite item"),
+    "hop.adopted": _("adopted"),
+    "hop.not_adopted": _("did not adopt"),
+    "hop.returned": _("returned for revision"),
+    "hop.merged": _("merged into a composite item"),
+    "hop.forward_request": _("proposed reporting upward"),
+    "hop.forwarded": _("signed and reported upward"),
+    "hop.forward_declined": _("declined reporting upward"),
 }
 
 
