@@ -8,4 +8,5 @@ urlpatterns = [
     path("me/", MeApi.as_view(), name="api-me"),
     path("me/units/", MyUnitsApi.as_view(), name="api-my-units"),
     path("", include("submissions.api_urls")),
+    path("", include("reviews.api_urls")),
 ]

@@ -193,6 +193,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ItemStatusEnum": "submissions.models.Item.Status",
+        "HopStatusEnum": "reviews.models.Hop.Status",
+        "ClassificationEnum": "infohub.models.Classification",
+    },
 }
 
 # --- InfoHub's own rules -------------------------------------------------------------------------------------

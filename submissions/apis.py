@@ -66,7 +66,7 @@ class ItemUpdateSerializer(ItemSerializer):
 
 
 class RevisionSerializer(serializers.Serializer):
-    revision = serializers.IntegerField(required=False)
+    revision = serializers.IntegerField(required=False, help_text="The item revision you read; a stale one is 409.")
 
 
 class ItemFilter(django_filters.FilterSet):
@@ -94,6 +94,7 @@ class ItemViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):  # fmt: skip
+    queryset = Item.objects.none()  # for the schema; get_queryset scopes every request
     serializer_class = ItemSerializer
     filterset_class = ItemFilter
     ordering_fields = ["updated_at", "submitted_at", "created_at", "urgency", "title"]
