@@ -14,19 +14,19 @@ PASSWORD = "e2e-password-1"
 SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")  # a folder, to look at the pages by eye
 
 
-def log_in(page: Page, live_server, username: str) -> None:
+def log_in(page: Page, live_server, user) -> None:
+    user.set_password(PASSWORD)
+    user.save()
     page.goto(f"{live_server.url}/login/")
-    page.get_by_label("用户名").fill(username)
+    page.get_by_label("用户名").fill(user.username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("link", name="新建信息").first).to_be_visible()
+    expect(page.get_by_role("link", name="工作台")).to_be_visible()
 
 
 def test_clerk_drafts_sees_an_error_keep_the_text_and_submits(page: Page, live_server, network):
-    # given a clerk with a password
-    network.clerk.set_password(PASSWORD)
-    network.clerk.save()
-    log_in(page, live_server, "dh_clerk")
+    # given a clerk logged in
+    log_in(page, live_server, network.clerk)
 
     # when the clerk starts an emergency item and forgets the place and grade
     page.get_by_role("link", name="新建信息").first.click()
@@ -68,9 +68,7 @@ def test_clerk_drafts_sees_an_error_keep_the_text_and_submits(page: Page, live_s
 
 
 def test_the_body_length_warning_appears_past_the_limit(page: Page, live_server, network, settings):
-    network.clerk.set_password(PASSWORD)
-    network.clerk.save()
-    log_in(page, live_server, "dh_clerk")
+    log_in(page, live_server, network.clerk)
     page.goto(f"{live_server.url}/items/new/")
     warning = page.locator("[data-warn]")
     page.get_by_label("正文").fill("字" * 300)
