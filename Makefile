@@ -2,7 +2,6 @@
 # DATABASE_URL / REDIS_URL from the environment are used as given; without them, embedded
 # servers keep their data in var/pg and var/redis and run only as long as the command.
 
-SHELL := bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed

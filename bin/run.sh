@@ -3,6 +3,7 @@
 # Started under bin/services.py, so the embedded servers live exactly as long as honcho.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[[ -d .venv/bin ]] && export PATH="$PWD/.venv/bin:$PATH"  # also when not started by make
 
 python manage.py migrate --noinput
 python manage.py collectstatic --noinput --verbosity 0
