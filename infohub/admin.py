@@ -22,7 +22,7 @@ class UnitAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    fieldsets = DjangoUserAdmin.fieldsets + ((_("InfoHub"), {"fields": ("display_name", "phone", "clearance")}),)
+    fieldsets = (*DjangoUserAdmin.fieldsets, (_("InfoHub"), {"fields": ("display_name", "phone", "clearance")}))
     list_display = ["username", "display_name", "email", "clearance", "is_active", "is_staff"]
     search_fields = ["username", "display_name", "email"]
     inlines = [RoleAssignmentInline]

@@ -1,11 +1,10 @@
 """One shape for every API error: `{"detail": ..., "code": ..., "errors": {field: [reasons]}}`."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
-
-from django.utils.translation import gettext as _
 
 from .errors import ActionRefused
 

@@ -68,7 +68,7 @@ class DemoLogin:
 
 
 def demo_logins() -> list[DemoLogin]:
-    units = dict((code, name) for code, name, *_ in UNITS)
+    units = {code: name for code, name, *_ in UNITS}
     return [
         DemoLogin(username, name, "、".join(f"{units[code]}·{Role(role).label}" for code, role in roles))
         for username, name, roles in PEOPLE

@@ -89,6 +89,19 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        new_path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
+        if new_path != self.path:
+            old_path, self.path = self.path, new_path
+            Unit.objects.filter(pk=self.pk).update(path=new_path)
+            if old_path:  # moved: rewrite the whole subtree's paths in one statement
+                Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                    path=models.functions.Concat(
+                        models.Value(new_path), models.functions.Substr("path", len(old_path) + 1)
+                    )
+                )
+
     @property
     def is_office(self) -> bool:
         return self.kind in (self.Kind.COMMITTEE_OFFICE, self.Kind.GOVERNMENT_OFFICE)
@@ -104,19 +117,6 @@ class Unit(models.Model):
             raise ValidationError({"parent": _("A unit cannot sit below one of its own sub-units.")})
         if self.upstream and Level.rank(self.upstream.level) > Level.rank(self.level):
             raise ValidationError({"upstream": _("A unit cannot report to a unit of a lower level.")})
-
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        new_path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
-        if new_path != self.path:
-            old_path, self.path = self.path, new_path
-            Unit.objects.filter(pk=self.pk).update(path=new_path)
-            if old_path:  # moved: rewrite the whole subtree's paths in one statement
-                Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
-                    path=models.functions.Concat(
-                        models.Value(new_path), models.functions.Substr("path", len(old_path) + 1)
-                    )
-                )
 
     def subtree(self) -> models.QuerySet["Unit"]:
         return Unit.objects.filter(path__startswith=self.path)
@@ -227,14 +227,14 @@ class AuditLog(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}#{self.object_id}"
 
-    @property
-    def action_label(self) -> str:
-        return AUDIT_ACTION_LABELS.get(self.action, self.action)
-
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
             raise ValueError("The audit log is append-only.")
         super().save(*args, **kwargs)
+
+    @property
+    def action_label(self) -> str:
+        return AUDIT_ACTION_LABELS.get(self.action, self.action)
 
     def delete(self, *args, **kwargs):
         raise ValueError("The audit log is append-only.")

@@ -26,7 +26,6 @@ from .models import Hop
 from .permissions import can_review, can_sign_forward, can_sign_off
 from .signals import hop_decided, item_received
 
-
 # --- helpers ---------------------------------------------------------------------------------------------
 
 

@@ -104,6 +104,12 @@ INBOX_TABS = {
 }
 
 
+INBOX_COLUMNS = (
+    "id", "status", "priority", "received_at", "sender__name", "office__name", "item__title", "item__urgency",
+    "item__classification", "item__category", "item__source_unit__name",
+)
+
+
 @login_required
 def inbox(request):
     tab = request.GET.get("tab", "received")
@@ -113,6 +119,7 @@ def inbox(request):
     if not filters["sender"].isdigit():
         filters["sender"] = ""
     hops = selectors.inbox_for(request.user, status=INBOX_TABS.get(tab, Hop.Status.RECEIVED), filters=filters)
+    hops = hops.only(*INBOX_COLUMNS)  # the list shows a few columns; bodies stay in the database
     page = Paginator(hops, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -62,7 +62,7 @@ class ItemSerializer(serializers.ModelSerializer):
 
 class ItemUpdateSerializer(ItemSerializer):
     class Meta(ItemSerializer.Meta):
-        read_only_fields = ItemSerializer.Meta.read_only_fields + ["source_unit"]
+        read_only_fields = [*ItemSerializer.Meta.read_only_fields, "source_unit"]
 
 
 class RevisionSerializer(serializers.Serializer):

@@ -254,7 +254,7 @@ class Item(models.Model):
         return snapshot
 
 
-def attachment_path(instance: "Attachment", filename: str) -> str:
+def attachment_path(instance: Attachment, filename: str) -> str:
     # Files live under the item's id, never under the user's chosen name, which may collide or lie.
     return f"attachments/{instance.item_id}/{timezone.now():%Y%m%d%H%M%S%f}{PurePath(filename).suffix.lower()}"
 

@@ -14,7 +14,6 @@ from infohub.roles import unit_ids_where
 from .models import Item, ItemVersion
 from .permissions import UNIT_ROLES
 
-
 # Roles at an office that read what the office received.
 OFFICE_ROLES = (Role.EDITOR, Role.DIRECTOR, Role.DUTY_OFFICER, Role.LEADER)
 

@@ -20,6 +20,7 @@ from .forms import ItemForm
 from .models import Category, Item, Urgency
 from .permissions import can_edit_item, can_withdraw_item
 
+
 def item_url(item):
     return reverse("submissions:item_detail", args=[item.pk])
 
