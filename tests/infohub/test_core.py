@@ -1,0 +1,117 @@
+"""The shared core: the unit tree, the append-only audit log, demo data, login throttling, deploy checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.utils import ProgrammingError
+from django.urls import reverse
+
+from infohub.demo import DEMO_PASSWORD, load_demo
+from infohub.models import AuditLog, Level, Unit, User
+from infohub.services import audit_record
+from tests.factories import UnitFactory
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_paths_follow_the_tree_and_a_move_rewrites_the_subtree():
+    province = UnitFactory(level=Level.PROVINCE)
+    city_a = UnitFactory(level=Level.CITY, parent=province)
+    city_b = UnitFactory(level=Level.CITY, parent=province)
+    county = UnitFactory(level=Level.COUNTY, parent=city_a)
+    township = UnitFactory(level=Level.TOWNSHIP, parent=county)
+    assert township.path == f"/{province.pk}/{city_a.pk}/{county.pk}/{township.pk}/"
+    assert set(city_a.subtree()) == {city_a, county, township}
+    # when the county moves to the other city
+    county.parent = city_b
+    county.save()
+    township.refresh_from_db()
+    assert township.path == f"/{province.pk}/{city_b.pk}/{county.pk}/{township.pk}/"
+    assert list(township.ancestors()) == [province, city_b, county, township]
+
+
+def test_a_unit_cannot_move_below_itself_nor_report_downward():
+    city = UnitFactory(level=Level.CITY)
+    county = UnitFactory(level=Level.COUNTY, parent=city)
+    city.parent = county
+    with pytest.raises(ValidationError):
+        city.full_clean()
+    county.parent, county.upstream = city, UnitFactory(level=Level.TOWNSHIP)
+    with pytest.raises(ValidationError):
+        county.full_clean()
+
+
+def test_the_audit_log_refuses_updates_and_deletes_in_the_model_and_the_database(network):
+    row = audit_record(actor=network.clerk, action="item.create", obj=network.county, to_state="draft")
+    row.reason = "rewritten"
+    with pytest.raises(ValueError):
+        row.save()
+    with pytest.raises(ValueError):
+        row.delete()
+    for sql in ("UPDATE infohub_auditlog SET reason = 'x'", "DELETE FROM infohub_auditlog"):
+        with pytest.raises(ProgrammingError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert AuditLog.objects.get(pk=row.pk).reason == ""
+
+
+def test_demo_data_loads_once_and_its_logins_work(client):
+    assert load_demo() is True
+    assert load_demo() is False
+    assert Unit.objects.get(code="jn-park").upstream.code == "jn"  # the direct-reporting point skips the city
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 — prints the logins again
+    response = client.post(reverse("login"), {"username": "dh_clerk", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+
+
+def test_failed_logins_lock_the_username_at_that_address(client, network, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    network.clerk.set_password("right-password-1")
+    network.clerk.save()
+    for _ in range(3):
+        client.post(reverse("login"), {"username": "dh_clerk", "password": "wrong"})
+    locked = client.post(reverse("login"), {"username": "dh_clerk", "password": "right-password-1"})
+    assert locked.status_code == 429 and "登录失败次数过多" in locked.content.decode()
+    # another person behind the same office NAT address is not locked out
+    network.other_clerk.set_password("right-password-2")
+    network.other_clerk.save()
+    assert client.post(reverse("login"), {"username": "xl_clerk", "password": "right-password-2"}).status_code == 302
+
+
+def test_login_page_is_chinese_and_a_wrong_password_keeps_the_username(client, network):
+    response = client.post(reverse("login"), {"username": "dh_clerk", "password": "wrong"})
+    page = response.content.decode()
+    assert response.status_code == 200 and 'value="dh_clerk"' in page and "用户名" in page
+
+
+def test_healthz_checks_database_and_redis(client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200 and response.json() == {"database": "ok", "redis": "ok"}
+
+
+def test_no_page_loads_anything_from_the_internet(client, network):
+    client.force_login(network.clerk)
+    for name in ("home", "me", "notifications", "submissions:item_list", "submissions:item_create"):
+        page = client.get(reverse(name)).content.decode()
+        assert "http://" not in page and "https://" not in page, name
+
+
+def test_production_settings_pass_check_deploy():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "infohub.settings_production",
+           "SECRET_KEY": "x" * 20 + "production-secret-for-the-check-0123456789", "ALLOWED_HOSTS": "infohub.example"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_users_have_the_chinese_display_name(network):
+    assert str(User(username="u", display_name="王小明")) == "王小明"
