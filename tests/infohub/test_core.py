@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,7 @@ def test_demo_data_loads_once_and_its_logins_work(client):
     assert load_demo() is True
     assert load_demo() is False
     assert Unit.objects.get(code="jn-park").upstream.code == "jn"  # the direct-reporting point skips the city
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 — prints the logins again
+    call_command("seed_demo", stdout=StringIO())  # prints the logins again
     response = client.post(reverse("login"), {"username": "dh_clerk", "password": DEMO_PASSWORD})
     assert response.status_code == 302
 
@@ -107,7 +108,7 @@ def test_production_settings_pass_check_deploy():
            "SECRET_KEY": "x" * 20 + "production-secret-for-the-check-0123456789", "ALLOWED_HOSTS": "infohub.example"}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
