@@ -35,7 +35,12 @@ def _revision(request):
 @login_required
 def signoff_list(request):
     page = Paginator(selectors.signoff_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "reviews/signoff_list.html", {"page": page})
+    return render(
+        request,
+        "reviews/signoff_list.html",
+        # Links are the prefix reversed once plus the id: reversing per row is a visible share of a long list.
+        {"page": page, "signoff_url": reverse("reviews:signoff_list"), "read_label": _("Read")},
+    )
 
 
 @login_required
@@ -132,6 +137,7 @@ def inbox(request):
             "categories": Category.choices,
             "urgencies": Urgency.choices,
             "senders": selectors.senders_for(request.user),
+            "hop_url": reverse("reviews:hop_detail", args=[0]).removesuffix("0/"),
         },
     )
 

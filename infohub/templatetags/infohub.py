@@ -1,6 +1,7 @@
 from functools import cache
 
 from django import template
+from django.utils import timezone
 
 register = template.Library()
 
@@ -16,3 +17,12 @@ def label(obj, field_name: str) -> str:
     (Django rebuilds the choices dict on every get_FOO_display call, which lists with hundreds of rows feel)."""
     value = getattr(obj, field_name)
     return _labels(type(obj), field_name).get(value, value)
+
+
+@register.filter
+def local_hm(value) -> str:
+    """`{{ when|local_hm }}`: "11-23 14:05" in Asia/Shanghai. A plain strftime: lists render it per row, and
+    the `date` filter's format machinery costs ten times more."""
+    if not value:
+        return ""
+    return timezone.localtime(value).strftime("%m-%d %H:%M")
