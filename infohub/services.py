@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.core.mail import send_mail
+from django.conf import settings
+from django.core.mail import send_mass_mail
 from django.db import models, transaction
 
 from .models import AuditLog, Notification, User
@@ -37,9 +38,8 @@ def notify(*, recipients: list[User], verb: str, text: str, url: str = "", email
         [Notification(recipient=user, verb=verb, text=text[:300], url=url) for user in recipients]
     )
     if email:
-        addresses = [user.email for user in recipients if user.email]
-        if addresses:
-            transaction.on_commit(
-                lambda: send_mail(subject=text[:120], message=f"{text}\n{url}", from_email=None,
-                                  recipient_list=addresses, fail_silently=True)
-            )
+        link = f"{settings.INFOHUB_SITE_URL.rstrip('/')}{url}" if url.startswith("/") else url
+        # One message per person: colleagues in other units do not see each other's addresses.
+        messages = [(text[:120], f"{text}\n\n{link}", None, [user.email]) for user in recipients if user.email]
+        if messages:
+            transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))

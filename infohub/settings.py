@@ -200,6 +200,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Where people reach InfoHub: links in e-mail and SMS notifications start with it.
+INFOHUB_SITE_URL = env.str("INFOHUB_SITE_URL", default="http://127.0.0.1:8000")
+
 # --- InfoHub's own rules -------------------------------------------------------------------------------------
 # The highest classification mark this network is accredited for; anything above goes to the
 # confidential channel and must never be stored here.

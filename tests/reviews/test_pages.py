@@ -116,3 +116,46 @@ def test_merge_page_writes_a_composite(client, chain, hop, good_item_data):
     response = client.post(reverse("reviews:merge"), {"hops": [hop.pk, other.pk], "title": "综合", "body": "综合正文"})
     assert response.status_code == 302
     assert Item.objects.get(title="综合").merged_from.count() == 2
+
+
+def _file_and_sign(chain, good_item_data, n):
+    net = chain.net
+    for i in range(n):
+        item = submissions.item_create(actor=net.clerk, unit=net.county, data={**good_item_data, "title": f"第{i}条"})
+        item = submissions.item_submit(actor=net.clerk, item=item)
+        services.signoff_approve(actor=net.director, item=item)
+
+
+def _queries(client, django_assert_max_num_queries, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_inbox_and_signoff_list_cost_the_same_queries_for_one_row_or_thirty(client, chain, good_item_data,
+                                                                             django_assert_max_num_queries):
+    net = chain.net
+    _file_and_sign(chain, good_item_data, 1)
+    client.force_login(net.city_editor)
+    one = _queries(client, django_assert_max_num_queries, reverse("reviews:inbox"))
+    _file_and_sign(chain, good_item_data, 29)
+    thirty = _queries(client, django_assert_max_num_queries, reverse("reviews:inbox"))
+    assert one == thirty
+    for i in range(30):
+        submissions.item_submit(actor=net.clerk, item=submissions.item_create(
+            actor=net.clerk, unit=net.county, data={**good_item_data, "title": f"待签{i}"}))
+    client.force_login(net.director)
+    assert _queries(client, django_assert_max_num_queries, reverse("reviews:signoff_list")) == one - 1  # no senders list
+
+
+def test_an_arrival_is_notified_in_the_app_and_by_e_mail(client, chain, filed_item, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.signoff_approve(actor=chain.net.director, item=filed_item)
+    assert sorted(m.to for m in mailoutbox) == [[chain.net.city_editor.email], [chain.city_editor2.email]]
+    assert filed_item.title in mailoutbox[0].body and "http://" in mailoutbox[0].body
+    client.force_login(chain.net.city_editor)
+    page = client.get(reverse("notifications")).content.decode()
+    assert filed_item.title in page
