@@ -22,10 +22,12 @@ def items_visible_to(user: User) -> QuerySet[Item]:
     """Items the user may open, up to their clearance: their own units' items, and the items that
     reached an office where they work (the review chain's hops)."""
     cleared = [mark for mark in Classification.values if user.may_open(mark)]
-    own = Q(source_unit_id__in=unit_ids_where(user, *UNIT_ROLES, Role.EDITOR))
+    visible = Item.objects.filter(source_unit_id__in=unit_ids_where(user, *UNIT_ROLES, Role.EDITOR)).order_by().values("pk")
     offices = unit_ids_where(user, *OFFICE_ROLES)
-    received = Q(pk__in=Item.objects.filter(hops__office_id__in=offices).values("pk")) if offices else Q(pk__in=[])
-    return Item.objects.filter(own | received, classification__in=cleared).select_related("source_unit", "created_by")
+    if offices:
+        # A UNION of two indexed lookups; an OR of the two would make Postgres scan every item.
+        visible = visible.union(Item.objects.filter(hops__office_id__in=offices).order_by().values("pk"))
+    return Item.objects.filter(pk__in=visible, classification__in=cleared).select_related("source_unit", "created_by")
 
 
 def item_for(user: User, pk) -> Item:
