@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from reviews.selectors import forward_queue, inbox_for, signoff_queue
 from submissions.selectors import clerk_start_page
 
 from .models import Role
@@ -21,6 +22,11 @@ def home(request):
     context = {"roles": roles_of(user)}
     if holds(user, Role.CLERK):
         context.update(clerk_start_page(user))
+    if holds(user, Role.DIRECTOR):
+        context["to_sign"] = signoff_queue(user)[:10]
+        context["to_forward"] = forward_queue(user)[:10]
+    if holds(user, Role.EDITOR):
+        context["inbox"] = inbox_for(user)[:10]
     return render(request, "infohub/home.html", context)
 
 

@@ -159,3 +159,13 @@ def test_an_arrival_is_notified_in_the_app_and_by_e_mail(client, chain, filed_it
     client.force_login(chain.net.city_editor)
     page = client.get(reverse("notifications")).content.decode()
     assert filed_item.title in page
+
+
+def test_start_pages_show_each_role_its_queue(client, chain, filed_item):
+    client.force_login(chain.net.director)
+    assert filed_item.title in client.get(reverse("home")).content.decode()
+    services.signoff_approve(actor=chain.net.director, item=filed_item)
+    client.force_login(chain.net.city_editor)
+    assert filed_item.title in client.get(reverse("home")).content.decode()
+    client.force_login(chain.foreign_editor)
+    assert filed_item.title not in client.get(reverse("home")).content.decode()
