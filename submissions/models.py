@@ -6,6 +6,8 @@ from datetime import timedelta
 from pathlib import PurePath
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.template.defaultfilters import filesizeformat
@@ -178,6 +180,8 @@ class Item(models.Model):
         related_name="follow_ups",
     )
     follow_up_number = models.PositiveSmallIntegerField(_("follow-up number"), null=True, blank=True)
+    # Chinese full-text search: jieba splits the words (Chinese has no spaces), Postgres indexes them.
+    search_document = SearchVectorField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("information item")
@@ -186,6 +190,8 @@ class Item(models.Model):
         indexes = [
             models.Index(fields=["source_unit", "status", "-updated_at"]),
             models.Index(fields=["status", "urgency", "submitted_at"]),
+            models.Index(fields=["source_unit", "-updated_at"], name="item_unit_recent"),
+            GinIndex(fields=["search_document"], name="item_search_document"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -206,6 +212,10 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_document = search_vector_for(self)
+        super().save(*args, **kwargs)
 
     @property
     def is_emergency(self) -> bool:
@@ -252,6 +262,20 @@ class Item(models.Model):
             value = getattr(self, name)
             snapshot[name] = value.isoformat() if hasattr(value, "isoformat") else value
         return snapshot
+
+
+def segment(text: str) -> str:
+    """Chinese text as space-separated words (jieba's search mode also emits the shorter words inside
+    long ones), so Postgres's 'simple' configuration can index and match them."""
+    import jieba
+
+    return " ".join(word for word in jieba.cut_for_search(text or "") if word.strip())
+
+
+def search_vector_for(item: Item) -> SearchVector:
+    return SearchVector(models.Value(segment(f"{item.title} {item.keywords}")), weight="A", config="simple") + (
+        SearchVector(models.Value(segment(item.body)), weight="B", config="simple")
+    )
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

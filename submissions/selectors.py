@@ -5,13 +5,14 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import QuerySet
 from django.http import Http404
 
 from infohub.models import AuditLog, Classification, Role, User
 from infohub.roles import unit_ids_where
 
-from .models import Item, ItemVersion
+from .models import Item, ItemVersion, segment
 from .permissions import UNIT_ROLES
 
 # Roles at an office that read what the office received.
@@ -49,10 +50,11 @@ def clerk_start_page(user: User) -> dict[str, QuerySet[Item]]:
 
 
 def item_search(qs: QuerySet[Item], text: str) -> QuerySet[Item]:
-    text = text.strip()
-    if not text:
+    """Chinese full-text search over title, keywords and body: every word of the query must occur."""
+    words = segment(text.strip()[:200])
+    if not words:
         return qs
-    return qs.filter(Q(title__icontains=text) | Q(keywords__icontains=text) | Q(body__icontains=text))
+    return qs.filter(search_document=SearchQuery(words, config="simple", search_type="plain"))
 
 
 @dataclass(frozen=True)
