@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from infohub.errors import ActionRefused, IllegalTransition, NotPermitted, StaleRevision
 from infohub.models import Classification, Role, Unit, User
-from infohub.roles import holds
+from infohub.roles import holds, unit_ids_where
 from infohub.selectors import people_with
 from infohub.services import audit_record, notify
 from submissions.models import Item, Urgency
@@ -163,13 +163,21 @@ class BatchResult:
 
 
 def signoff_batch(*, actor: User, item_ids: list[int]) -> list[BatchResult]:
-    """Sign off several items; each in its own transaction, so one refusal does not undo the others."""
+    """Sign off several items; each in its own transaction, so one refusal does not undo the others.
+
+    Ids outside the director's units answer "no such item", exactly like ids that do not exist.
+    """
+    mine = set(
+        Item.objects.filter(pk__in=item_ids, source_unit_id__in=unit_ids_where(actor, Role.DIRECTOR))
+        .values_list("pk", flat=True)
+    )
     results = []
     for item_id in item_ids:
+        if item_id not in mine:
+            results.append(BatchResult(item_id, False, _("No such item.")))
+            continue
         try:
             signoff_approve(actor=actor, item=Item(pk=item_id))
-        except Item.DoesNotExist:
-            results.append(BatchResult(item_id, False, _("No such item.")))
         except ActionRefused as refused:
             results.append(BatchResult(item_id, False, str(refused.message)))
         else:

@@ -86,8 +86,11 @@ def test_batch_sign_off_reports_each_result(chain, filed_item, good_item_data):
         actor=net.clerk, item=submissions.item_create(actor=net.clerk, unit=net.county, data=good_item_data)
     )
     draft = submissions.item_create(actor=net.clerk, unit=net.county, data=good_item_data)
-    results = services.signoff_batch(actor=net.director, item_ids=[filed_item.pk, second.pk, draft.pk, 10**9])
-    assert [r.ok for r in results] == [True, True, False, False]
+    foreign = submissions.item_submit(actor=net.other_clerk, item=submissions.item_create(
+        actor=net.other_clerk, unit=net.other_county, data=good_item_data))
+    results = services.signoff_batch(actor=net.director, item_ids=[filed_item.pk, second.pk, draft.pk, 10**9, foreign.pk])
+    assert [r.ok for r in results] == [True, True, False, False, False]
+    assert results[3].message == results[4].message  # a foreign item reads like a missing one
     assert Hop.objects.filter(office=net.city).count() == 2
 
 
