@@ -79,24 +79,12 @@ def item_create(request):
         messages.error(request, _("Only an information officer can draft items."))
         return redirect("home")
     form = ItemForm(request.POST or None, request.FILES or None, units=units)
-    if request.method == "POST" and form.is_valid():
-        try:
-            item = services.item_create(
-                actor=request.user,
-                unit=form.cleaned_data["source_unit"],
-                data=form.content(),
-                files=form.cleaned_data["attachments"],
-            )
-        except ValidationError as error:
-            _keep_errors(form, error)
-        except ActionRefused as refused:
-            form.add_error(None, str(refused.message))
-        else:
-            if "submit" in request.POST:
-                return _submit_and_redirect(request, item)
-            messages.success(request, _("Draft saved."))
-            return redirect("submissions:item_edit", pk=item.pk)
-    return render(request, "submissions/item_form.html", {"form": form, "item": None})
+    return _save_form(
+        request, form, None,
+        lambda: services.item_create(actor=request.user, unit=form.cleaned_data["source_unit"], data=form.content(),
+                                     files=form.cleaned_data["attachments"]),
+        saved=_("Draft saved."),
+    )
 
 
 @login_required
@@ -106,15 +94,21 @@ def item_edit(request, pk):
         messages.error(request, _("This item can no longer be edited here."))
         return redirect(item_url(item))
     form = ItemForm(request.POST or None, request.FILES or None, instance=item)
+    return _save_form(
+        request, form, item,
+        lambda: services.item_update(actor=request.user, item=item, data=form.content(),
+                                     expected_revision=form.cleaned_data.get("revision"),
+                                     files=form.cleaned_data["attachments"]),
+        saved=_("Saved."),
+    )
+
+
+def _save_form(request, form, item, save, *, saved):
+    """Run the save service on a valid form; a refusal re-renders the form with everything typed kept.
+    "Submit" files the item right after saving it."""
     if request.method == "POST" and form.is_valid():
         try:
-            item = services.item_update(
-                actor=request.user,
-                item=item,
-                data=form.content(),
-                expected_revision=form.cleaned_data.get("revision"),
-                files=form.cleaned_data["attachments"],
-            )
+            item = save()
         except ValidationError as error:
             _keep_errors(form, error)
         except ActionRefused as refused:
@@ -122,7 +116,7 @@ def item_edit(request, pk):
         else:
             if "submit" in request.POST:
                 return _submit_and_redirect(request, item)
-            messages.success(request, _("Saved."))
+            messages.success(request, saved)
             return redirect("submissions:item_edit", pk=item.pk)
     return render(request, "submissions/item_form.html", {"form": form, "item": item})
 
