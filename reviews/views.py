@@ -32,9 +32,18 @@ def _revision(request):
 # --- unit sign-off ------------------------------------------------------------------------------------------
 
 
+# A sign-off row shows the body (to read it in place) but none of the item's other long fields; the author
+# as User.__str__ names them.
+SIGNOFF_COLUMNS = (
+    "id", "title", "body", "classification", "urgency", "submitted_at", "source_unit__name",
+    "created_by__display_name", "created_by__first_name", "created_by__last_name", "created_by__username",
+)
+
+
 @login_required
 def signoff_list(request):
-    page = Paginator(selectors.signoff_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    items = selectors.signoff_queue(request.user).only(*SIGNOFF_COLUMNS)
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "reviews/signoff_list.html",
@@ -109,9 +118,10 @@ INBOX_TABS = {
 }
 
 
+# What an inbox row shows, fetched as plain values: no model instances for a list (and never the body).
 INBOX_COLUMNS = (
-    "id", "status", "priority", "received_at", "sender__name", "office__name", "item__title", "item__urgency",
-    "item__classification", "item__category", "item__source_unit__name",
+    "id", "received_at", "sender_id", "sender__name", "item__title", "item__urgency", "item__classification",
+    "item__category", "item__source_unit_id", "item__source_unit__name",
 )
 
 
@@ -124,8 +134,9 @@ def inbox(request):
     if not filters["sender"].isdigit():
         filters["sender"] = ""
     hops = selectors.inbox_for(request.user, status=INBOX_TABS.get(tab, Hop.Status.RECEIVED), filters=filters)
-    hops = hops.only(*INBOX_COLUMNS)  # the list shows a few columns; bodies stay in the database
     page = Paginator(hops, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Rows as values, but counted on the plain query: values() would keep its joins in the count.
+    page.object_list = page.object_list.values(*INBOX_COLUMNS)
     return render(
         request,
         "reviews/inbox.html",
@@ -136,7 +147,7 @@ def inbox(request):
             "filters": filters,
             "categories": Category.choices,
             "urgencies": Urgency.choices,
-            "senders": selectors.senders_for(request.user),
+            "senders": selectors.senders_for(request.user).values_list("pk", "name"),
             "hop_url": reverse("reviews:hop_detail", args=[0]).removesuffix("0/"),
         },
     )

@@ -1,18 +1,23 @@
 """Shared plumbing for benchmarks: a throwaway database, a real gunicorn, a bounded concurrent HTTP load.
 
 A benchmark never touches the database named in DATABASE_URL: it creates `<name>_bench` beside it,
-drops it at the end, and serves it with gunicorn on a free loopback port.
+drops it at the end, and serves it with gunicorn on a free loopback port. With BENCH_KEEP=1 the database
+stays, and the next run reuses it (a benchmark then skips building data that is already there).
+The load comes from `wrk` when it is installed (apt-get install wrk): a Python client would eat a good
+share of the same cores it measures.
 """
 
 from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -39,12 +44,16 @@ def _admin_conninfo(url: str) -> tuple[str, str]:
 
 @contextmanager
 def fresh_database():
-    """Create an empty bench database, migrate it, point this process's Django at it; drop it afterwards."""
+    """Create an empty bench database (or reuse a kept one), migrate it, point this process's Django at it;
+    drop it afterwards unless BENCH_KEEP is set."""
     url = bench_database_url()
     admin, name = _admin_conninfo(url)
+    keep = bool(os.environ.get("BENCH_KEEP"))  # BENCH_KEEP=1 leaves the data for EXPLAIN and the next run
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not (keep and exists):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infohub.settings")
     import django
@@ -60,7 +69,7 @@ def fresh_database():
         from django.db import connections
 
         connections.close_all()
-        if not os.environ.get("BENCH_KEEP"):  # BENCH_KEEP=1 leaves the data for EXPLAIN and friends
+        if not keep:
             with psycopg.connect(admin, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -72,13 +81,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(workers: int = 4):
-    """A real gunicorn serving the bench database on a free loopback port."""
+def gunicorn():
+    """A real gunicorn serving the bench database on a free loopback port, configured as the Procfile's."""
     port = free_port()
     env = {**os.environ, "DEBUG": "0", "AXES_ENABLED": "0"}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "infohub.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--log-level", "warning"],
+         "--workers", env.get("WEB_CONCURRENCY", "3"), "--log-level", "warning"],
         cwd=ROOT, env=env,
     )
     try:
@@ -98,22 +107,68 @@ def gunicorn(workers: int = 4):
 @dataclass
 class LoadResult:
     label: str
-    latencies_ms: list[float]
+    requests: int
     errors: int
     seconds: float
+    p50: float
+    p95: float
+    p99: float
+    max: float
 
     def report(self) -> str:
-        lat = sorted(self.latencies_ms)
-        pct = lambda p: lat[min(len(lat) - 1, round(p / 100 * (len(lat) - 1)))]  # noqa: E731
         return (
-            f"{self.label}: {len(lat)} requests, {self.errors} errors, {len(lat) / self.seconds:.0f} req/s | "
-            f"latency ms p50 {statistics.median(lat):.1f}  p95 {pct(95):.1f}  p99 {pct(99):.1f}  max {lat[-1]:.1f}"
+            f"{self.label}: {self.requests} requests, {self.errors} errors, {self.requests / self.seconds:.0f} req/s | "
+            f"latency ms p50 {self.p50:.1f}  p95 {self.p95:.1f}  p99 {self.p99:.1f}  max {self.max:.1f}"
+            f"  [load {os.getloadavg()[0]:.2f}]"
         )
 
 
 def load(port: int, paths_by_client: list[list[tuple[str, str]]], label: str) -> LoadResult:
     """Each client issues its (path, session cookie) requests one after another; clients run concurrently."""
+    if shutil.which("wrk"):
+        return _wrk_load(port, paths_by_client, label)
+    return _python_load(port, paths_by_client, label)
 
+
+# wrk runs for BENCH_SECONDS; each thread walks the request list round-robin from its own offset.
+WRK_SCRIPT = """
+local reqs = {%s}
+local threads = 0
+function setup(thread) thread:set("offset", threads * 7919); threads = threads + 1 end
+function init(args) n = offset end
+function request()
+  n = n + 1
+  local r = reqs[n %% #reqs + 1]
+  return wrk.format("GET", r[1], {["Cookie"] = "sessionid=" .. r[2]})
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%f %%f %%f %%f %%f\\n", summary.requests,
+    e.connect + e.read + e.write + e.status + e.timeout, summary.duration / 1e6, latency:percentile(50) / 1e3,
+    latency:percentile(95) / 1e3, latency:percentile(99) / 1e3, latency.max / 1e3))
+end
+"""
+
+
+def _wrk_load(port: int, paths_by_client: list[list[tuple[str, str]]], label: str) -> LoadResult:
+    # Interleave the clients' lists so that consecutive requests come from different sessions.
+    flat = [req for row in zip(*paths_by_client, strict=True) for req in row]
+    entries = ",".join(f'{{"{path}", "{cookie}"}}' for path, cookie in flat)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(WRK_SCRIPT % entries)
+        script.flush()
+        out = subprocess.run(
+            ["wrk", "-t2", f"-c{len(paths_by_client)}", f"-d{os.environ.get('BENCH_SECONDS', '20')}s",
+             "--timeout", "30s", "-s", script.name, f"http://127.0.0.1:{port}/"],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    fields = next(line for line in out.splitlines() if line.startswith("RESULT")).split()[1:]
+    requests, errors = int(fields[0]), int(fields[1])
+    seconds, p50, p95, p99, worst = map(float, fields[2:])
+    return LoadResult(label, requests, errors, seconds, p50, p95, p99, worst)
+
+
+def _python_load(port: int, paths_by_client: list[list[tuple[str, str]]], label: str) -> LoadResult:
     def client(requests: list[tuple[str, str]]) -> tuple[list[float], int]:
         latencies, errors = [], 0
         for path, cookie in requests:
@@ -131,15 +186,20 @@ def load(port: int, paths_by_client: list[list[tuple[str, str]]], label: str) ->
     with ThreadPoolExecutor(max_workers=len(paths_by_client)) as pool:
         results = list(pool.map(client, paths_by_client))
     seconds = time.perf_counter() - started
-    return LoadResult(label, [ms for lat, _ in results for ms in lat], sum(e for _, e in results), seconds)
+    lat = sorted(ms for latencies, _ in results for ms in latencies)
+    pct = lambda p: lat[min(len(lat) - 1, round(p / 100 * (len(lat) - 1)))]  # noqa: E731
+    return LoadResult(label, len(lat), sum(e for _, e in results), seconds,
+                      statistics.median(lat), pct(95), pct(99), lat[-1])
 
 
 def session_for(user) -> str:
     """A logged-in session cookie for the user, made directly in the session store."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from importlib import import_module
 
-    store = SessionStore()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()

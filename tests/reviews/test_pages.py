@@ -69,6 +69,28 @@ def test_director_batch_signs_off_from_the_list(client, chain, filed_item, good_
     assert set(Item.objects.values_list("status", flat=True)) == {"signed_off"}
 
 
+def test_list_rows_escape_what_people_typed(client, chain, good_item_data):
+    net = chain.net
+    data = {**good_item_data, "title": '<b>"粗体"</b>', "body": good_item_data["body"] + "<script>x</script>"}
+    item = submissions.item_submit(actor=net.clerk, item=submissions.item_create(actor=net.clerk, unit=net.county, data=data))
+    client.force_login(net.director)
+    page = client.get(reverse("reviews:signoff_list")).content.decode()
+    assert "<b>" not in page and "<script>x" not in page
+    assert 'aria-label="&lt;b&gt;&quot;粗体&quot;&lt;/b&gt;"' in page and "&lt;script&gt;x" in page
+    services.signoff_approve(actor=net.director, item=item)
+    client.force_login(net.city_editor)
+    page = client.get(reverse("reviews:inbox")).content.decode()
+    assert "<b>" not in page and f'<a href="{reverse("reviews:hop_detail", args=[item.hops.get().pk])}">&lt;b&gt;' in page
+
+
+def test_inbox_filters_keep_what_was_chosen(client, chain, hop):
+    county = chain.net.county
+    client.force_login(chain.net.city_editor)
+    page = client.get(reverse("reviews:inbox"), {"sender": county.pk, "urgency": "urgent"}).content.decode()
+    assert f'<option value="{county.pk}" selected>{county.name}</option>' in page
+    assert '<option value="urgent" selected>' in page and '<option value="normal">' in page
+
+
 def test_return_without_reason_is_refused_with_a_message(client, chain, filed_item):
     client.force_login(chain.net.director)
     response = client.post(reverse("reviews:signoff_return", args=[filed_item.pk]), {"reason": ""}, follow=True)
