@@ -1,2 +1,250 @@
+"""Emergency deadlines (SPEC §5): policies, the clocks they start, what happens when a clock runs out,
+the duty officers' chasing (催报), and the record of late, missed, false and concealed reports.
 
-# Create your models here.
+The database is the source of truth. A clock is a row with `due_at` and a state; the periodic sweep
+(alerts.tasks.sweep) moves due rows, and unique constraints make every escalation happen at most once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from infohub.models import Level, Unit, User
+from submissions.models import EventGrade, EventType, Item
+
+
+def default_reminder_minutes() -> list[int]:
+    return [30]
+
+
+class DeadlinePolicy(models.Model):
+    """How long after the event a report must have reached an office of a level.
+
+    A row keyed by level with blank grade and type is the default for that level; a row naming the grade
+    and/or the type of event is more specific and wins.
+    """
+
+    level = models.CharField(_("receiving level"), max_length=10, choices=Level.choices)
+    event_grade = models.CharField(
+        _("event grade"), max_length=20, choices=EventGrade.choices, blank=True, help_text=_("Blank: any grade.")
+    )
+    event_type = models.CharField(
+        _("type of event"), max_length=20, choices=EventType.choices, blank=True, help_text=_("Blank: any type.")
+    )
+    deadline_minutes = models.PositiveIntegerField(_("deadline (minutes after the event)"))
+    written_after_phone_minutes = models.PositiveIntegerField(
+        _("written report due (minutes after a phone report)"), default=60
+    )
+    remind_at_half_time = models.BooleanField(_("remind at half time"), default=True)
+    remind_minutes_before = ArrayField(
+        models.PositiveIntegerField(),
+        verbose_name=_("remind minutes before the deadline"),
+        default=default_reminder_minutes,
+        blank=True,
+        help_text=_("Comma-separated, e.g. 30,10."),
+    )
+    acknowledge_within_minutes = models.PositiveIntegerField(
+        _("acknowledge within (minutes)"),
+        default=15,
+        help_text=_("An emergency nobody on duty acknowledges within this time escalates to the next person."),
+    )
+
+    class Meta:
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+        ordering = ["level", "event_grade", "event_type"]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "event_grade", "event_type"], name="one_policy_per_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} {self.get_event_grade_display() or '*'} {self.get_event_type_display() or '*'}"
+
+    @property
+    def deadline(self) -> timedelta:
+        return timedelta(minutes=self.deadline_minutes)
+
+    def reminder_offsets(self) -> list[tuple[str, timedelta]]:
+        """(key, time before the deadline) for each reminder, the keys naming them once and for all."""
+        offsets = []
+        if self.remind_at_half_time:
+            offsets.append(("half", self.deadline / 2))
+        offsets += [(f"before-{m}", timedelta(minutes=m)) for m in sorted(set(self.remind_minutes_before), reverse=True)]
+        return [(key, before) for key, before in offsets if before < self.deadline]
+
+
+class Clock(models.Model):
+    """A deadline for one emergency at one office: it runs until met, or breaches once at `due_at`."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("Report due")
+        WRITTEN = "written", _("Written report after phone report")
+        FOLLOW_UP = "follow_up", _("Follow-up due")
+        CHASE = "chase", _("Chased report due")
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Running")
+        MET = "met", _("Met")
+        BREACHED = "breached", _("Late")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # The emergency's first report (absent for a chase until the unit reports).
+    item = models.ForeignKey(Item, verbose_name=_("emergency"), null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="clocks")
+    chase = models.OneToOneField("Chase", null=True, blank=True, on_delete=models.CASCADE, related_name="clock")
+    # The office waiting for the report, and the unit that owes it (the source unit, or the chased one).
+    office = models.ForeignKey(Unit, verbose_name=_("waiting office"), on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    unit = models.ForeignKey(Unit, verbose_name=_("reporting unit"), on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(_("counted from"))
+    due_at = models.DateTimeField(_("due"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
+    # Reminders planned when the clock started: [[key, ISO time], …]; remind_at/remind_key is the next one.
+    reminder_plan = models.JSONField(default=list, blank=True)
+    remind_at = models.DateTimeField(null=True, blank=True)
+    remind_key = models.CharField(max_length=20, blank=True)
+    note = models.TextField(_("note"), blank=True)  # e.g. what the phone report said
+    # Stopped: met in time, or (after a breach) the late report finally arrived. Open rows show in the queue.
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+    stopped_by = models.CharField(_("stopped by"), max_length=20, blank=True)
+    breached_at = models.DateTimeField(_("marked late"), null=True, blank=True)
+    # 签收: the duty officer of the waiting office has seen it; until then it escalates step by step.
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    acknowledge_due_at = models.DateTimeField(null=True, blank=True)
+    acknowledge_step = models.PositiveSmallIntegerField(default=0)
+    acknowledge_every_minutes = models.PositiveSmallIntegerField(default=15)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deadline clock")
+        verbose_name_plural = _("deadline clocks")
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "office", "kind"],
+                condition=models.Q(state="running") & ~models.Q(kind="follow_up"),
+                name="one_running_clock_per_item_office_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["item", "kind"], condition=models.Q(state="running", kind="follow_up"),
+                name="one_running_follow_up_clock_per_item",
+            ),
+            models.CheckConstraint(condition=models.Q(item__isnull=False) | models.Q(chase__isnull=False),
+                                   name="clock_has_item_or_chase"),
+        ]
+        indexes = [
+            # The sweep's three questions, each answered from a small partial index.
+            models.Index(fields=["due_at"], condition=models.Q(state="running"), name="clock_due"),
+            models.Index(fields=["remind_at"], condition=models.Q(state="running", remind_at__isnull=False),
+                         name="clock_remind"),
+            models.Index(fields=["acknowledge_due_at"], condition=models.Q(acknowledged_at__isnull=True),
+                         name="clock_acknowledge"),
+            # The urgent queue: an office's open clocks by time left.
+            models.Index(fields=["office", "due_at", "id"], condition=models.Q(stopped_at__isnull=True),
+                         name="clock_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.office} · {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.stopped_at is None and self.state != self.State.CANCELLED
+
+
+class Escalation(models.Model):
+    """One reminder, breach escalation or acknowledgement escalation of a clock. The unique key makes each
+    happen exactly once, however many sweeps run and whichever worker dies."""
+
+    clock = models.ForeignKey(Clock, on_delete=models.CASCADE, related_name="escalations")
+    key = models.CharField(max_length=20)  # "half", "before-30", "breach", "ack-1", …
+    created_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [models.UniqueConstraint(fields=["clock", "key"], name="escalation_once_per_clock_and_key")]
+
+    def __str__(self) -> str:
+        return f"{self.clock_id}:{self.key}"
+
+
+class Chase(models.Model):
+    """催报: a duty officer learned of an event from another channel and expects a unit to report it."""
+
+    class Channel(models.TextChoices):
+        MEDIA = "media", _("Media or internet")
+        POLICE = "police", _("Police (110)")
+        DEPARTMENT = "department", _("Another department")
+        PUBLIC = "public", _("A member of the public")
+        OTHER = "other", _("Other")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Waiting for the report")
+        REPORTED = "reported", _("Reported")
+        MISSED = "missed", _("Missed report")
+
+    office = models.ForeignKey(Unit, verbose_name=_("chasing office"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit chased"), on_delete=models.PROTECT, related_name="chases")
+    channel = models.CharField(_("learned from"), max_length=12, choices=Channel.choices)
+    summary = models.TextField(_("what is known"))
+    event_time = models.DateTimeField(_("event time"), null=True, blank=True)
+    due_at = models.DateTimeField(_("report due"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    item = models.ForeignKey(Item, verbose_name=_("report"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="chases")
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("chase (催报)")
+        verbose_name_plural = _("chases (催报)")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["unit", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit}: {self.summary[:30]}"
+
+
+class Lapse(models.Model):
+    """A reporting failure on record against a unit and the person answerable: late (迟报), missed (漏报),
+    false (误报) or concealed (瞒报). They feed notifications (通报) and the units' scores."""
+
+    class Kind(models.TextChoices):
+        LATE = "late", _("Late report")
+        MISSED = "missed", _("Missed report")
+        FALSE = "false", _("False report")
+        CONCEALED = "concealed", _("Concealed report")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="lapses")
+    person = models.ForeignKey(User, verbose_name=_("person answerable"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="lapses")
+    item = models.ForeignKey(Item, verbose_name=_("item"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="lapses")
+    clock = models.OneToOneField(Clock, null=True, blank=True, on_delete=models.PROTECT, related_name="lapse")
+    chase = models.ForeignKey(Chase, null=True, blank=True, on_delete=models.PROTECT, related_name="lapses")
+    reason = models.TextField(_("reason"))
+    recorded_by = models.ForeignKey(User, verbose_name=_("recorded by"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("reporting lapse")
+        verbose_name_plural = _("reporting lapses")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["unit", "kind", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "kind"], condition=models.Q(kind__in=["false", "concealed"]),
+                                    name="one_false_or_concealed_record_per_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.unit}"

@@ -1,2 +1,148 @@
+"""Pages of the emergency rules: the duty officers' urgent queue, a clock, chasing, and the lapse records."""
 
-# Create your views here.
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from infohub.errors import ActionRefused
+from infohub.models import Role, Unit
+from infohub.roles import holds, unit_ids_where
+from reviews.models import Hop
+from submissions.selectors import item_for
+
+from . import selectors, services
+from .forms import ChaseForm, LapseForm, PhoneReportForm
+from .models import Lapse
+
+QUEUE_SIZE = 50
+
+
+def _queue_context(request) -> dict:
+    page = Paginator(selectors.urgent_queue(request.user), QUEUE_SIZE).get_page(request.GET.get("page"))
+    return {"page": page, "now": timezone.now()}
+
+
+@login_required
+def queue(request):
+    """The urgent queue. htmx asks again every few seconds for the rows alone."""
+    context = _queue_context(request)
+    if request.htmx:
+        return render(request, "alerts/_queue_rows.html", context)
+    is_duty = bool(unit_ids_where(request.user, Role.DUTY_OFFICER))
+    return render(request, "alerts/queue.html",
+                  {**context, "is_duty": is_duty, "refresh_seconds": settings.INFOHUB_QUEUE_REFRESH_SECONDS})
+
+
+def _clock_page(request, clock, phone_form=None, status=200):
+    return render(request, "alerts/clock_detail.html", {
+        "clock": clock,
+        "escalations": clock.escalations.order_by("created_at"),
+        "is_duty": holds(request.user, Role.DUTY_OFFICER, clock.office_id),
+        "phone_form": phone_form or PhoneReportForm(),
+    }, status=status)
+
+
+@login_required
+def clock_detail(request, pk):
+    return _clock_page(request, selectors.clock_for(request.user, pk))
+
+
+@login_required
+@require_POST
+def acknowledge(request, pk):
+    clock = selectors.clock_for(request.user, pk)
+    try:
+        clock = services.acknowledge(actor=request.user, clock=clock)
+    except ActionRefused as refused:
+        if request.htmx:
+            return HttpResponse(refused.message, status=refused.status_code)
+        messages.error(request, refused.message)
+        return redirect("alerts:clock_detail", pk=clock.pk)
+    if request.htmx:  # the row, redrawn in place
+        return render(request, "alerts/_queue_row.html", {"clock": clock, "now": timezone.now()})
+    messages.success(request, _("Acknowledged."))
+    return redirect("alerts:queue")
+
+
+@login_required
+@require_POST
+def phone_report(request, pk):
+    clock = selectors.clock_for(request.user, pk)
+    form = PhoneReportForm(request.POST)
+    if form.is_valid():
+        try:
+            written = services.phone_report(actor=request.user, clock=clock, note=form.cleaned_data["note"])
+        except ActionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Phone report logged; the written report is due by %(due)s.")
+                             % {"due": timezone.localtime(written.due_at).strftime("%H:%M")})
+            return redirect("alerts:clock_detail", pk=written.pk)
+    return _clock_page(request, clock, form, status=400)
+
+
+@login_required
+def chase_list(request):
+    page = Paginator(selectors.chases_visible_to(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "alerts/chase_list.html", {
+        "page": page, "can_chase": bool(unit_ids_where(request.user, Role.DUTY_OFFICER))})
+
+
+@login_required
+def chase_create(request):
+    offices = Unit.objects.filter(pk__in=unit_ids_where(request.user, Role.DUTY_OFFICER))
+    units = selectors.chaseable_units(request.user)
+    form = ChaseForm(request.POST or None, offices=offices, units=units,
+                     initial={"minutes": settings.INFOHUB_CHASE_MINUTES})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.chase_record(actor=request.user, office=data["office"], unit=data["unit"],
+                                  channel=data["channel"], summary=data["summary"], event_time=data["event_time"],
+                                  minutes=data["minutes"])
+        except ActionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Chase recorded; %(unit)s has been told to report.") % {"unit": data["unit"]})
+            return redirect("alerts:chase_list")
+    if not offices:
+        messages.error(request, _("Only duty officers chase reports."))
+        return redirect("alerts:chase_list")
+    return render(request, "alerts/chase_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def lapse_list(request):
+    lapses = selectors.lapses_visible_to(request.user)
+    kind = request.GET.get("kind", "")
+    if kind in Lapse.Kind.values:
+        lapses = lapses.filter(kind=kind)
+    page = Paginator(lapses, 50).get_page(request.GET.get("page"))
+    return render(request, "alerts/lapse_list.html", {
+        "page": page, "kind": kind, "kinds": Lapse.Kind.choices, "totals": selectors.lapse_totals(lapses)})
+
+
+@login_required
+def lapse_create(request, item_pk):
+    """An editor of an office that received the item records a false (误报) or concealed (瞒报) report."""
+    item = item_for(request.user, item_pk)
+    offices = Hop.objects.filter(item=item).values_list("office_id", flat=True)
+    if not any(holds(request.user, Role.EDITOR, office) for office in offices):
+        messages.error(request, _("Only an editor of an office that received this item can record it."))
+        return redirect("submissions:item_detail", pk=item.pk)
+    form = LapseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.lapse_record(actor=request.user, item=item, **form.cleaned_data)
+        except ActionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Recorded against %(unit)s.") % {"unit": item.source_unit})
+            return redirect("alerts:lapse_list")
+    return render(request, "alerts/lapse_form.html", {"form": form, "item": item}, status=400 if form.errors else 200)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("me/units/", MyUnitsApi.as_view(), name="api-my-units"),
     path("", include("submissions.api_urls")),
     path("", include("reviews.api_urls")),
+    path("", include("alerts.api_urls")),
 ]

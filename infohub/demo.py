@@ -103,4 +103,24 @@ def load_demo() -> bool:
         RoleAssignment.objects.bulk_create(
             [RoleAssignment(user=user, unit=units[code], role=role) for code, role in roles]
         )
+    _file_demo_emergency(units["lj-dh"])
     return True
+
+
+def _file_demo_emergency(unit: Unit) -> None:
+    """One emergency filed forty minutes after its event, so the duty officers' queue has a clock running."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from submissions import services
+
+    clerk = User.objects.get(username="dh_clerk")
+    item = services.item_create(actor=clerk, unit=unit, data={
+        "title": "东湖区湖滨街道一居民楼发生火情", "category": "emergency", "urgency": "extra_urgent",
+        "body": "今日凌晨，湖滨街道一居民楼三层发生火情，消防救援力量已到场处置，疏散居民四十余人，暂无人员伤亡报告。",
+        "contact_phone": "0571-88886666", "event_time": timezone.now() - timedelta(minutes=40),
+        "event_place": "东湖区湖滨街道", "event_grade": "large", "event_type": "accident", "injuries": 1,
+        "measures": "已疏散居民，街道、社区工作人员在现场安置。",
+    })
+    services.item_submit(actor=clerk, item=item)

@@ -198,6 +198,14 @@ AUDIT_ACTION_LABELS = {
     "hop.forward_request": _("proposed reporting upward"),
     "hop.forwarded": _("signed and reported upward"),
     "hop.forward_declined": _("declined reporting upward"),
+    "clock.start": _("started a deadline clock"),
+    "clock.stop": _("stopped a deadline clock"),
+    "clock.breach": _("marked the report late"),
+    "clock.acknowledge": _("acknowledged the emergency"),
+    "clock.phone_report": _("logged a phone report"),
+    "chase.record": _("chased a unit for a report"),
+    "lapse.false": _("recorded a false report"),
+    "lapse.concealed": _("recorded a concealed report"),
 }
 
 

@@ -4,10 +4,12 @@ The defaults are those of the embedded demo started by `make run`; production ov
 `infohub.settings_production`, which must pass `manage.py check --deploy`.
 """
 
+import math
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab  # noqa: F401  (kept at hand for CELERY_BEAT_SCHEDULE rows)
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -159,7 +161,21 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+# The one periodic job: the deadline sweep. Each message expires after one interval, so a stopped worker
+# never comes back to a pile of stale sweeps; the next one catches up everything that fell due.
+INFOHUB_SWEEP_SECONDS = env.float("INFOHUB_SWEEP_SECONDS", default=2.0)
+# Sweeps have a queue of their own, which every worker consumes beside the default one: in the default queue
+# they waited behind the e-mail/SMS deliveries of the last sweep's breaches, expired there, and left one worker
+# process sweeping alone while the clocks fell due faster than it breached them (tests/bench/bench_alerts.py).
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("sweeps"))
+CELERY_BEAT_SCHEDULE: dict = {
+    "alerts-sweep": {
+        "task": "alerts.tasks.sweep",
+        "schedule": INFOHUB_SWEEP_SECONDS,
+        # django_celery_beat's DatabaseScheduler reads `expire_seconds` (whole seconds) and silently drops `expires`.
+        "options": {"expire_seconds": max(1, math.ceil(INFOHUB_SWEEP_SECONDS)), "queue": "sweeps"},
+    },
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- E-mail -------------------------------------------------------------------------------------------------
@@ -218,6 +234,20 @@ INFOHUB_ATTACHMENT_EXTENSIONS = env.list(
     "INFOHUB_ATTACHMENT_EXTENSIONS",
     default=["pdf", "doc", "docx", "wps", "ofd", "xls", "xlsx", "et", "txt", "jpg", "jpeg", "png"],
 )
+# --- Emergency deadlines (alerts) ---------------------------------------------------------------------------
+# Defaults when the policy table has no row for a level: minutes from the event to receipt at that level.
+INFOHUB_DEADLINE_MINUTES = {"city": 120, "province": 300, "central": 360}
+# Follow-ups of grade 较大 and above are due at these local times, at least this long after the last report.
+INFOHUB_FOLLOW_UP_TIMES = env.list("INFOHUB_FOLLOW_UP_TIMES", default=["08:00", "17:00"])
+INFOHUB_FOLLOW_UP_MIN_GAP_MINUTES = env.int("INFOHUB_FOLLOW_UP_MIN_GAP_MINUTES", default=60)
+# A chased unit (催报) must report within this many minutes, or it is a missed report (漏报).
+INFOHUB_CHASE_MINUTES = env.int("INFOHUB_CHASE_MINUTES", default=60)
+INFOHUB_SWEEP_BATCH = env.int("INFOHUB_SWEEP_BATCH", default=200)
+INFOHUB_SWEEP_BUDGET_SECONDS = env.float("INFOHUB_SWEEP_BUDGET_SECONDS", default=60.0)
+INFOHUB_SMS_BACKEND = env.str("INFOHUB_SMS_BACKEND", default="alerts.sms.LoggingSmsBackend")
+# The urgent queue refreshes itself this often (seconds); the countdown ticks every second in the browser.
+INFOHUB_QUEUE_REFRESH_SECONDS = env.int("INFOHUB_QUEUE_REFRESH_SECONDS", default=15)
+
 # An emergency's event time may not lie in the future (beyond clock drift) nor absurdly far back.
 INFOHUB_EVENT_TIME_MAX_AGE_DAYS = env.int("INFOHUB_EVENT_TIME_MAX_AGE_DAYS", default=365)
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("items/", include("submissions.urls")),
     path("reviews/", include("reviews.urls")),
+    path("alerts/", include("alerts.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("infohub.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from alerts.selectors import urgent_queue
 from reviews.selectors import forward_queue, inbox_for, signoff_queue
 from submissions.selectors import clerk_start_page
 
@@ -27,6 +28,8 @@ def home(request):
         context["to_forward"] = forward_queue(user)[:10]
     if holds(user, Role.EDITOR):
         context["inbox"] = inbox_for(user)[:10]
+    if holds(user, Role.DUTY_OFFICER):
+        context["urgent"] = urgent_queue(user)[:10]
     return render(request, "infohub/home.html", context)
 
 

@@ -51,10 +51,13 @@ class ItemSerializer(serializers.ModelSerializer):
         fields = [
             "id", "title", "body", "category", "urgency", "classification", "source_unit", "authors",
             "contact_phone", "keywords", "status", "revision", "created_at", "updated_at", "submitted_at",
-            "return_reason", "event_time", "event_place", "event_grade", "deaths", "injuries", "missing",
-            "losses", "measures", "report_kind", "attachments",
+            "return_reason", "event_time", "event_place", "event_grade", "event_type", "deaths", "injuries", "missing",
+            "losses", "measures", "report_kind", "first_report", "follow_up_number", "attachments",
         ]  # fmt: skip
-        read_only_fields = ["status", "created_at", "updated_at", "submitted_at", "return_reason", "report_kind"]
+        read_only_fields = [
+            "status", "created_at", "updated_at", "submitted_at", "return_reason", "report_kind", "first_report",
+            "follow_up_number",
+        ]  # fmt: skip
 
     def content(self) -> dict:
         return {k: v for k, v in self.validated_data.items() if k in Item.CONTENT_FIELDS}
@@ -67,6 +70,10 @@ class ItemUpdateSerializer(ItemSerializer):
 
 class RevisionSerializer(serializers.Serializer):
     revision = serializers.IntegerField(required=False, help_text="The item revision you read; a stale one is 409.")
+
+
+class FollowUpSerializer(serializers.Serializer):
+    final = serializers.BooleanField(default=False, help_text="True for the final report (终报).")
 
 
 class ItemFilter(django_filters.FilterSet):
@@ -133,6 +140,18 @@ class ItemViewSet(
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         return self._transition(services.item_withdraw, request)
+
+    @extend_schema(
+        summary="Start a follow-up (续报) or the final report (终报) of a filed first report",
+        request=FollowUpSerializer,
+        responses={201: ItemSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="follow-up")
+    def follow_up(self, request, pk=None):
+        body = FollowUpSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        draft = services.item_follow_up(actor=request.user, first=self.get_object(), final=body.validated_data["final"])
+        return Response(ItemSerializer(draft, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Versions of the item since filing", responses={200: VersionSerializer(many=True), 404: ERRORS[404]})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])

@@ -41,7 +41,8 @@ class ItemForm(forms.ModelForm):
         model = Item
         fields = [
             "title", "category", "urgency", "classification", "body", "authors", "contact_phone", "keywords",
-            "event_time", "event_place", "event_grade", "deaths", "injuries", "missing", "losses", "measures",
+            "event_time", "event_place", "event_grade", "event_type", "deaths", "injuries", "missing", "losses",
+            "measures",
         ]  # fmt: skip
         widgets = {
             "body": forms.Textarea(attrs={"rows": 12, "data-char-count": "body"}),
@@ -61,7 +62,7 @@ class ItemForm(forms.ModelForm):
         # Offer every mark so the reader learns the confidential channel exists; the model refuses those above.
         self.fields["classification"].choices = Classification.choices
         self.fields["category"].widget.attrs["data-guidance"] = "category"
-        emergency_only = ("event_time", "event_place", "event_grade", "deaths", "injuries", "missing", "losses", "measures")
+        emergency_only = ("event_time", "event_place", "event_grade", "event_type", "deaths", "injuries", "missing", "losses", "measures")
         for name in emergency_only:
             self.fields[name].widget.attrs["data-emergency-field"] = "1"
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from infohub.models import Classification, Unit, User
@@ -58,6 +59,32 @@ class EventGrade(models.TextChoices):
     MAJOR = "major", _("Major")
     LARGE = "large", _("Large")
     GENERAL = "general", _("General")
+
+
+    @classmethod
+    def needs_twice_daily_follow_ups(cls, grade: str) -> bool:
+        """Events of grade 较大 and above owe follow-ups twice a day until the final report."""
+        return grade in (cls.ESPECIALLY_MAJOR, cls.MAJOR, cls.LARGE)
+
+
+class EventType(models.TextChoices):
+    """The four classes of public emergencies (突发事件); deadline policies may differ by class."""
+
+    NATURAL_DISASTER = "natural_disaster", _("Natural disaster")
+    ACCIDENT = "accident", _("Accident or disaster")
+    PUBLIC_HEALTH = "public_health", _("Public health incident")
+    SOCIAL_SECURITY = "social_security", _("Social security incident")
+
+
+CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1 → 一, 12 → 十二, 23 → 二十三: follow-ups are numbered 续报一、续报二… in Chinese."""
+    if n < 10:
+        return CHINESE_DIGITS[n]
+    tens, units = divmod(n, 10)
+    return f"{CHINESE_DIGITS[tens] if tens > 1 else ''}十{CHINESE_DIGITS[units] if units else ''}"
 
 
 class ReportKind(models.TextChoices):
@@ -128,7 +155,7 @@ class Item(models.Model):
     # Fields whose change is an edit of the content, kept in every version.
     CONTENT_FIELDS = (
         "title", "body", "category", "urgency", "classification", "authors", "contact_phone", "keywords",
-        "event_time", "event_place", "event_grade", "deaths", "injuries", "missing", "losses", "measures",
+        "event_time", "event_place", "event_grade", "event_type", "deaths", "injuries", "missing", "losses", "measures",
     )  # fmt: skip
 
     title = models.CharField(_("title"), max_length=120)
@@ -165,6 +192,7 @@ class Item(models.Model):
     event_time = models.DateTimeField(_("event time"), null=True, blank=True, validators=[validate_event_time])
     event_place = models.CharField(_("place"), max_length=200, blank=True)
     event_grade = models.CharField(_("event grade"), max_length=20, choices=EventGrade.choices, blank=True)
+    event_type = models.CharField(_("type of event"), max_length=20, choices=EventType.choices, blank=True)
     deaths = models.PositiveIntegerField(_("deaths"), null=True, blank=True)
     injuries = models.PositiveIntegerField(_("injuries"), null=True, blank=True)
     missing = models.PositiveIntegerField(_("missing"), null=True, blank=True)
@@ -222,6 +250,20 @@ class Item(models.Model):
         return self.category == Category.EMERGENCY
 
     @property
+    def report_label(self) -> str:
+        """首报 / 续报二 / 终报, as the chain of an emergency names its reports."""
+        if self.report_kind == ReportKind.FOLLOW_UP and self.follow_up_number:
+            chinese = (get_language() or "").startswith("zh")
+            number = chinese_number(self.follow_up_number) if chinese else self.follow_up_number
+            return _("Follow-up %(number)s") % {"number": number}
+        return self.get_report_kind_display()
+
+    @property
+    def chain_id(self) -> int | None:
+        """The first report of this item's emergency chain (itself, for a first report)."""
+        return self.first_report_id or (self.pk if self.report_kind == ReportKind.FIRST else None)
+
+    @property
     def is_filed(self) -> bool:
         return self.submitted_at is not None
 
@@ -248,9 +290,11 @@ class Item(models.Model):
                 errors["event_grade"] = _("An emergency report needs the event grade.")
             if not self.report_kind:
                 self.report_kind = ReportKind.FIRST
+        elif self.first_report_id:
+            errors["category"] = _("A follow-up or final report belongs to its emergency and stays one.")
         else:
             # Event fields belong to emergencies only; clear them so a category change leaves nothing stale.
-            self.event_time, self.event_place, self.event_grade = None, "", ""
+            self.event_time, self.event_place, self.event_grade, self.event_type = None, "", "", ""
             self.deaths = self.injuries = self.missing = None
             self.losses = self.measures = self.report_kind = ""
         if errors:

@@ -36,6 +36,16 @@ def is_pending_signoff(user, item: Item) -> bool:
     return item.status == Item.Status.PENDING_SIGNOFF
 
 
+@rules.predicate
+def is_open_first_report(user, item: Item) -> bool:
+    return (
+        item.report_kind == "first"
+        and item.is_filed
+        and not item.follow_ups.filter(report_kind="final").exists()
+    )
+
+
 can_view_item = is_unit_member & has_clearance
 can_edit_item = is_unit_clerk & has_clearance & is_editable_state
 can_withdraw_item = is_unit_clerk & has_clearance & is_pending_signoff
+can_follow_up = is_unit_clerk & is_open_first_report

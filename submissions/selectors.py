@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from infohub.models import AuditLog, Classification, Role, User
@@ -99,3 +99,12 @@ def item_history(item: Item) -> list[AuditLog]:
         row.from_label = states.get(row.from_state, row.from_state)
         row.to_label = states.get(row.to_state, row.to_state)
     return rows
+
+
+def emergency_chain(user: User, item: Item) -> list[Item]:
+    """The first report of an emergency and its filed follow-ups in order, as far as the user may see them."""
+    first_id = item.chain_id
+    if first_id is None:
+        return []
+    chain = items_visible_to(user).filter(Q(pk=first_id) | Q(first_report_id=first_id))
+    return sorted(chain.filter(Q(submitted_at__isnull=False) | Q(pk=item.pk)), key=lambda i: i.follow_up_number or 0)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ from infohub.models import Role, Unit, User
 from infohub.roles import holds
 from infohub.services import audit_record
 
-from .models import Attachment, Item, ItemVersion, validate_attachment
+from .models import Attachment, Category, Item, ItemVersion, ReportKind, validate_attachment
 from .permissions import can_edit_item, can_withdraw_item, has_clearance
 from .signals import item_filed
 
@@ -132,6 +133,8 @@ def item_submit(*, actor: User, item: Item, expected_revision: int | None = None
         item.submitted_at = item.submitted_at or timezone.now()
         item.return_reason = ""
         item.revision += 1
+        if first_filing and item.first_report_id:
+            item.follow_up_number = _next_follow_up_number(item)
         item.save()
         last = item.versions.order_by("-number").first()
         if first_filing or last is None or last.content != item.content_snapshot():
@@ -139,6 +142,44 @@ def item_submit(*, actor: User, item: Item, expected_revision: int | None = None
         audit_record(actor=actor, action="item.submit", obj=item, from_state=from_state, to_state=item.status)
         if first_filing:
             item_filed.send(sender=Item, item=item, actor=actor, at=item.submitted_at)
+    return item
+
+
+def _next_follow_up_number(item: Item) -> int:
+    """Follow-ups are numbered in the order they are filed; the first report's lock serialises them."""
+    Item.objects.select_for_update().filter(pk=item.first_report_id).first()
+    last = Item.objects.filter(first_report_id=item.first_report_id).aggregate(n=Max("follow_up_number"))["n"]
+    return (last or 0) + 1
+
+
+# The event fields a follow-up starts from: the clerk updates what changed.
+FOLLOW_UP_COPIED = (
+    "title", "body", "urgency", "classification", "authors", "contact_phone", "keywords", "event_time",
+    "event_place", "event_grade", "event_type", "deaths", "injuries", "missing", "losses", "measures",
+)  # fmt: skip
+
+
+def item_follow_up(*, actor: User, first: Item, final: bool = False) -> Item:
+    """Start a follow-up (续报) or the final report (终报) of an emergency: a draft in its chain,
+    pre-filled from the latest report so the clerk only writes what changed."""
+    with transaction.atomic():
+        first = Item.objects.select_for_update().get(pk=first.pk)
+        if not holds(actor, Role.CLERK, first.source_unit_id):
+            raise NotPermitted(_("Only an information officer of %(unit)s can report on its emergencies.")
+                               % {"unit": first.source_unit})
+        if first.report_kind != ReportKind.FIRST or not first.is_filed:
+            raise IllegalTransition(_("Follow-ups attach to a filed first report of an emergency."))
+        if first.follow_ups.filter(report_kind=ReportKind.FINAL).exists():
+            raise IllegalTransition(_("The final report of this emergency is written; its chain is closed."))
+        latest = first.follow_ups.exclude(submitted_at=None).order_by("-follow_up_number").first() or first
+        item = Item(source_unit=first.source_unit, created_by=actor, category=Category.EMERGENCY, first_report=first,
+                    report_kind=ReportKind.FINAL if final else ReportKind.FOLLOW_UP)
+        for name in FOLLOW_UP_COPIED:
+            setattr(item, name, getattr(latest, name))
+        item.full_clean(exclude=["event_time"])  # the event time was checked when the first report was filed
+        item.save()
+        audit_record(actor=actor, action="item.create", obj=item, to_state=item.status,
+                     data={"first_report": first.pk, "report_kind": item.report_kind})
     return item
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.item_edit, name="item_edit"),
     path("<int:pk>/submit/", views.item_submit, name="item_submit"),
     path("<int:pk>/withdraw/", views.item_withdraw, name="item_withdraw"),
+    path("<int:pk>/follow-up/", views.item_follow_up, name="item_follow_up"),
     path("<int:pk>/print/", views.item_print, name="item_print"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment_download"),
     path("<int:pk>/attachments/<int:attachment_pk>/delete/", views.attachment_delete, name="attachment_delete"),

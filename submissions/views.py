@@ -18,7 +18,7 @@ from infohub.services import audit_record
 from . import selectors, services
 from .forms import ItemForm
 from .models import Category, Item, Urgency
-from .permissions import can_edit_item, can_withdraw_item
+from .permissions import can_edit_item, can_follow_up, can_withdraw_item
 
 
 def item_url(item):
@@ -142,6 +142,7 @@ def item_detail(request, pk):
     versions = list(item.versions.select_related("edited_by"))
     diff = selectors.version_diff(versions[0], versions[-1]) if len(versions) > 1 else {}
     labels = {name: Item._meta.get_field(name).verbose_name for name in Item.CONTENT_FIELDS}
+    chain = selectors.emergency_chain(request.user, item)
     return render(
         request,
         "submissions/item_detail.html",
@@ -153,6 +154,8 @@ def item_detail(request, pk):
             "can_edit": can_edit_item.test(request.user, item),
             "can_withdraw": can_withdraw_item.test(request.user, item),
             "history": selectors.item_history(item),
+            "chain": chain,
+            "can_follow_up": bool(chain) and can_follow_up.test(request.user, chain[0]),
         },
     )
 
@@ -183,6 +186,19 @@ def item_withdraw(request, pk):
     else:
         messages.success(request, _("Withdrawn: the item is a draft again."))
     return redirect(item_url(item))
+
+
+@login_required
+@require_POST
+def item_follow_up(request, pk):
+    """Start the next follow-up (续报) or the final report (终报) of an emergency and open it for writing."""
+    first = selectors.item_for(request.user, pk)
+    try:
+        draft = services.item_follow_up(actor=request.user, first=first, final=request.POST.get("final") == "1")
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(item_url(first))
+    return redirect("submissions:item_edit", pk=draft.pk)
 
 
 @login_required

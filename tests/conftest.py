@@ -21,6 +21,15 @@ class Network:
     city_editor: User
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _celery_eager():
+    """Tasks queued by the code under test run in-process; the fault tests start real workers instead."""
+    from infohub.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -66,6 +66,10 @@ def test_demo_data_loads_once_and_its_logins_work(client):
     assert load_demo() is True
     assert load_demo() is False
     assert Unit.objects.get(code="jn-park").upstream.code == "jn"  # the direct-reporting point skips the city
+    # the demo emergency is on the city duty officer's clock
+    from alerts.models import Clock
+
+    assert set(Clock.objects.filter(kind="report").values_list("office__code", flat=True)) == {"lj", "jn", "central"}
     call_command("seed_demo", stdout=StringIO())  # prints the logins again
     response = client.post(reverse("login"), {"username": "dh_clerk", "password": DEMO_PASSWORD})
     assert response.status_code == 302

@@ -1,0 +1,436 @@
+"""Every write of the emergency rules, one function per use case.
+
+Clocks start when an emergency is filed (or a duty officer chases a unit), stop when a unit of their level
+receives the report, and otherwise breach exactly once: the row is locked, its state checked, and the
+escalation written in the same transaction under a unique key. E-mail and SMS go out after commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from infohub.errors import ActionRefused, IllegalTransition, NotPermitted
+from infohub.models import Role, Unit, User
+from infohub.roles import holds
+from infohub.selectors import people_with
+from infohub.services import audit_record, notify
+from reviews.selectors import holder_of
+from reviews.services import destination_of
+from submissions.models import EventGrade, Item, ReportKind
+
+from .models import Chase, Clock, DeadlinePolicy, Escalation, Lapse
+
+# --- policies ------------------------------------------------------------------------------------------------
+
+
+def policy_for(level: str, grade: str = "", event_type: str = "") -> DeadlinePolicy | None:
+    """The most specific policy row for a receiving level, else the built-in default; None: no deadline."""
+    rows = DeadlinePolicy.objects.filter(level=level, event_grade__in=[grade, ""], event_type__in=[event_type, ""])
+    best = min(rows, key=lambda p: (p.event_grade == "", p.event_type == ""), default=None)
+    if best is None and level in settings.INFOHUB_DEADLINE_MINUTES:
+        best = DeadlinePolicy(level=level, deadline_minutes=settings.INFOHUB_DEADLINE_MINUTES[level])
+    return best
+
+
+def offices_above(unit: Unit) -> list[Unit]:
+    """The offices a unit's reports pass through on their way up, nearest first."""
+    offices, seen = [], {unit.pk}
+    office = destination_of(unit)
+    while office is not None and office.pk not in seen:
+        offices.append(office)
+        seen.add(office.pk)
+        office = destination_of(office)
+    return offices
+
+
+def next_follow_up_due(after: datetime) -> datetime:
+    """The first follow-up time of day (08:00, 17:00 local) leaving at least the minimum gap after `after`."""
+    earliest = timezone.localtime(after) + timedelta(minutes=settings.INFOHUB_FOLLOW_UP_MIN_GAP_MINUTES)
+    slots = sorted(time.fromisoformat(t) for t in settings.INFOHUB_FOLLOW_UP_TIMES)
+    day = earliest.date()
+    while True:
+        for slot in slots:
+            candidate = timezone.make_aware(datetime.combine(day, slot), earliest.tzinfo)
+            if candidate >= earliest:
+                return candidate
+        day += timedelta(days=1)
+
+
+# --- starting clocks -----------------------------------------------------------------------------------------
+
+
+def _reminder_plan(started_at: datetime, due_at: datetime, policy: DeadlinePolicy) -> list[list[str]]:
+    span = due_at - started_at
+    offsets = []
+    if policy.remind_at_half_time:
+        offsets.append(("half", span / 2))
+    offsets += [(f"before-{m}", timedelta(minutes=m)) for m in sorted(set(policy.remind_minutes_before), reverse=True)]
+    plan = sorted((due_at - before, key) for key, before in offsets if before < span)
+    return [[key, at.isoformat()] for at, key in plan]
+
+
+def _start_clock(*, kind: str, office: Unit, unit: Unit, started_at: datetime, due_at: datetime,
+                 policy: DeadlinePolicy, item: Item | None = None, chase: Chase | None = None,
+                 note: str = "") -> Clock:
+    now = timezone.now()
+    plan = [step for step in _reminder_plan(started_at, due_at, policy) if parse_datetime(step[1]) > now]
+    clock = Clock.objects.create(
+        kind=kind, item=item, chase=chase, office=office, level=office.level, unit=unit, started_at=started_at,
+        due_at=due_at, reminder_plan=plan, remind_key=plan[0][0] if plan else "",
+        remind_at=parse_datetime(plan[0][1]) if plan else None, note=note,
+        acknowledge_due_at=now + timedelta(minutes=policy.acknowledge_within_minutes),
+        acknowledge_every_minutes=policy.acknowledge_within_minutes,
+    )
+    audit_record(actor=None, action="clock.start", obj=clock, to_state=clock.state,
+                 data={"kind": kind, "office": office.pk, "due_at": due_at.isoformat()})
+    _notify_people(
+        [(Role.DUTY_OFFICER, office.pk)], "clock.started",
+        _("Emergency to watch: %(what)s — due at %(due)s") % {"what": clock_subject(clock), "due": _hm(due_at)},
+        clock,
+    )
+    return clock
+
+
+def start_emergency_clocks(item: Item, at: datetime) -> list[Clock]:
+    """A first report was filed: one clock per office above it that has a deadline, counted from the event."""
+    clocks = []
+    for office in offices_above(item.source_unit):
+        policy = policy_for(office.level, item.event_grade, item.event_type)
+        if policy is None:
+            continue
+        clocks.append(_start_clock(kind=Clock.Kind.REPORT, office=office, unit=item.source_unit, item=item,
+                                   started_at=item.event_time, due_at=item.event_time + policy.deadline, policy=policy))
+    if EventGrade.needs_twice_daily_follow_ups(item.event_grade):
+        _start_follow_up_clock(item, after=at)
+    return clocks
+
+
+def _start_follow_up_clock(first: Item, *, after: datetime) -> Clock | None:
+    office = destination_of(first.source_unit)
+    if office is None:
+        return None
+    policy = DeadlinePolicy(level=office.level, deadline_minutes=0, remind_at_half_time=False)
+    return _start_clock(kind=Clock.Kind.FOLLOW_UP, office=office, unit=first.source_unit, item=first,
+                        started_at=after, due_at=next_follow_up_due(after), policy=policy)
+
+
+def on_item_filed(item: Item, at: datetime) -> None:
+    """Called inside the filing transaction of every newly filed item."""
+    if not item.is_emergency:
+        return
+    if item.report_kind == ReportKind.FIRST:
+        start_emergency_clocks(item, at)
+        _answer_chases(item, at)
+        return
+    # A follow-up or the final report: it meets the follow-up clock, and a follow-up starts the next one.
+    running = Clock.objects.select_for_update().filter(item_id=item.first_report_id, kind=Clock.Kind.FOLLOW_UP,
+                                                       state=Clock.State.RUNNING)
+    for clock in running:
+        _stop(clock, at=at, by="follow_up")
+    Clock.objects.filter(item_id=item.first_report_id, kind=Clock.Kind.FOLLOW_UP, state=Clock.State.BREACHED,
+                         stopped_at=None).update(stopped_at=at, stopped_by="follow_up")
+    first = item.first_report
+    if item.report_kind == ReportKind.FOLLOW_UP and EventGrade.needs_twice_daily_follow_ups(first.event_grade):
+        _start_follow_up_clock(first, after=at)
+
+
+def on_item_received(item: Item, office: Unit, at: datetime) -> None:
+    """A unit of some level received an item: the report clocks of that level for it stop."""
+    if item.report_kind != ReportKind.FIRST:
+        return
+    clocks = Clock.objects.select_for_update().filter(
+        item=item, level=office.level, kind__in=[Clock.Kind.REPORT, Clock.Kind.WRITTEN], stopped_at=None
+    ).exclude(state=Clock.State.CANCELLED)
+    for clock in clocks:
+        if clock.state == Clock.State.RUNNING and at > clock.due_at:
+            _breach(clock, at=at)  # arrived after the deadline but before the sweep saw it: late all the same
+        _stop(clock, at=at, by="received")
+
+
+def _stop(clock: Clock, *, at: datetime, by: str) -> None:
+    if clock.state == Clock.State.RUNNING:
+        clock.state = Clock.State.MET
+    clock.stopped_at, clock.stopped_by = at, by
+    clock.remind_at, clock.remind_key = None, ""
+    clock.save(update_fields=["state", "stopped_at", "stopped_by", "remind_at", "remind_key"])
+    audit_record(actor=None, action="clock.stop", obj=clock, to_state=clock.state, data={"by": by})
+
+
+# --- the sweep's transitions (each called with the clock row locked) ------------------------------------------
+
+
+@dataclass
+class Delivery:
+    """A message to send by e-mail and SMS after commit: user ids, text and link."""
+
+    user_ids: list[int]
+    text: str
+    url: str
+
+
+def _hm(at: datetime) -> str:
+    return timezone.localtime(at).strftime("%m-%d %H:%M")
+
+
+def clock_subject(clock: Clock) -> str:
+    if clock.item_id:
+        return f"{clock.unit}《{clock.item.title}》"
+    return f"{clock.unit}：{clock.chase.summary[:40]}"
+
+
+def clock_url(clock: Clock) -> str:
+    return reverse("alerts:clock_detail", args=[clock.pk])
+
+
+def _notify_people(groups: list[tuple[str, int | None]], verb: str, text: str, clock: Clock) -> int:
+    """In-app notifications now; e-mail and SMS queued for after commit. Returns how many people."""
+    recipients = {}
+    for role, unit_id in groups:
+        if unit_id is not None:
+            for person in people_with(role, unit_id):
+                recipients[person.pk] = person
+    people = list(recipients.values())
+    url = clock_url(clock)
+    notify(recipients=people, verb=verb, text=text, url=url)
+    if people:
+        delivery = Delivery([p.pk for p in people], text, url)
+        # robust: a broker outage is logged and must not undo or break what was committed
+        transaction.on_commit(lambda: _send_later(delivery), robust=True)
+    return len(people)
+
+
+def _send_later(delivery: Delivery) -> None:
+    from .tasks import deliver
+
+    deliver.delay(delivery.user_ids, delivery.text, delivery.url)
+
+
+def _breach(clock: Clock, *, at: datetime) -> None:
+    """The deadline passed: late (迟报) against the unit that held the report — a missed report (漏报) for a
+    chase — escalated to that unit's director and the duty officers above. Exactly once per clock."""
+    holder, person = _answerable(clock)
+    clock.state, clock.breached_at = Clock.State.BREACHED, at
+    clock.remind_at, clock.remind_key = None, ""
+    clock.save(update_fields=["state", "breached_at", "remind_at", "remind_key"])
+    kind = Lapse.Kind.MISSED if clock.kind == Clock.Kind.CHASE else Lapse.Kind.LATE
+    reason = _("%(kind)s: due at %(office)s by %(due)s") % {
+        "kind": clock.get_kind_display(), "office": clock.office, "due": _hm(clock.due_at)}
+    Lapse.objects.create(kind=kind, unit=holder, person=person, item=clock.item, clock=clock, chase=clock.chase,
+                         reason=reason)
+    if clock.chase_id:
+        Chase.objects.filter(pk=clock.chase_id, state=Chase.State.OPEN).update(state=Chase.State.MISSED)
+    above = destination_of(clock.office)
+    count = _notify_people(
+        [(Role.DIRECTOR, holder.pk), (Role.DUTY_OFFICER, clock.office_id), (Role.DUTY_OFFICER, above and above.pk)],
+        "clock.breached",
+        _("%(lapse)s — %(what)s was due at %(office)s by %(due)s and has not arrived.") % {
+            "lapse": Lapse.Kind(kind).label, "what": clock_subject(clock), "office": clock.office,
+            "due": _hm(clock.due_at)},
+        clock,
+    )
+    Escalation.objects.create(clock=clock, key="breach", recipients=count)
+    audit_record(actor=None, action="clock.breach", obj=clock, from_state=Clock.State.RUNNING,
+                 to_state=Clock.State.BREACHED, data={"holder": holder.pk, "lapse": kind})
+    if clock.kind == Clock.Kind.FOLLOW_UP:
+        _start_follow_up_clock(clock.item, after=clock.due_at)
+
+
+def _answerable(clock: Clock) -> tuple[Unit, User | None]:
+    """The unit that held the report when the clock ran out, and the person in it who answers for it."""
+    if clock.item_id is None or clock.kind == Clock.Kind.FOLLOW_UP:
+        return clock.unit, None
+    holder = holder_of(clock.item)
+    return holder, clock.item.created_by if holder.pk == clock.item.source_unit_id else None
+
+
+def breach_due(clock: Clock, *, at: datetime) -> bool:
+    """Sweep step: breach a running clock whose time is up. False if another sweep got there first."""
+    if clock.state != Clock.State.RUNNING or clock.due_at > at:
+        return False
+    _breach(clock, at=at)
+    return True
+
+
+def remind_due(clock: Clock, *, at: datetime) -> bool:
+    """Sweep step: send the clock's next reminder to the unit holding the report and plan the one after."""
+    if clock.state != Clock.State.RUNNING or clock.remind_at is None or clock.remind_at > at:
+        return False
+    holder, _person = _answerable(clock)
+    left = max(clock.due_at - at, timedelta(0))
+    count = _notify_people(
+        [(Role.CLERK, holder.pk), (Role.DIRECTOR, holder.pk), (Role.DUTY_OFFICER, clock.office_id)],
+        "clock.reminder",
+        _("Reminder: %(what)s is due at %(office)s by %(due)s (%(minutes)d minutes left).") % {
+            "what": clock_subject(clock), "office": clock.office, "due": _hm(clock.due_at),
+            "minutes": left.total_seconds() // 60},
+        clock,
+    )
+    Escalation.objects.create(clock=clock, key=clock.remind_key, recipients=count)
+    keys = [key for key, _at in clock.reminder_plan]
+    later = clock.reminder_plan[keys.index(clock.remind_key) + 1:] if clock.remind_key in keys else []
+    later = [step for step in later if parse_datetime(step[1]) > at]
+    clock.remind_key, clock.remind_at = (later[0][0], parse_datetime(later[0][1])) if later else ("", None)
+    clock.save(update_fields=["remind_key", "remind_at"])
+    return True
+
+
+def escalate_unacknowledged(clock: Clock, *, at: datetime) -> bool:
+    """Sweep step: nobody acknowledged the emergency in time: tell the next person up the ladder —
+    the office's directors, then the duty officers above, then the directors above."""
+    if clock.acknowledged_at or clock.acknowledge_due_at is None or clock.acknowledge_due_at > at:
+        return False
+    above = destination_of(clock.office)
+    ladder = [(Role.DIRECTOR, clock.office_id), (Role.DUTY_OFFICER, above and above.pk), (Role.DIRECTOR, above and above.pk)]
+    step = clock.acknowledge_step + 1
+    if clock.stopped_at is None:
+        count = _notify_people(
+            [ladder[step - 1]], "clock.unacknowledged",
+            _("Not acknowledged by the duty officer of %(office)s for %(minutes)d minutes: %(what)s") % {
+                "office": clock.office, "what": clock_subject(clock),
+                "minutes": (at - clock.created_at).total_seconds() // 60},
+            clock,
+        )
+        Escalation.objects.create(clock=clock, key=f"ack-{step}", recipients=count)
+    more = clock.stopped_at is None and step < len(ladder)
+    clock.acknowledge_step = step
+    clock.acknowledge_due_at = at + timedelta(minutes=clock.acknowledge_every_minutes) if more else None
+    clock.save(update_fields=["acknowledge_step", "acknowledge_due_at"])
+    return True
+
+
+# --- duty officers' actions ----------------------------------------------------------------------------------
+
+
+def _lock_clock(clock: Clock) -> Clock:
+    return (Clock.objects.select_for_update(of=("self",)).select_related("office", "unit", "item", "chase")
+            .get(pk=clock.pk))
+
+
+def _require_duty_officer(actor: User, office_id: int) -> None:
+    if not holds(actor, Role.DUTY_OFFICER, office_id):
+        raise NotPermitted(_("Only a duty officer of the waiting office can do this."))
+
+
+def acknowledge(*, actor: User, clock: Clock) -> Clock:
+    """签收: the duty officer has seen the emergency; escalation for want of acknowledgement stops."""
+    with transaction.atomic():
+        clock = _lock_clock(clock)
+        _require_duty_officer(actor, clock.office_id)
+        if clock.acknowledged_at:
+            raise IllegalTransition(_("Already acknowledged by %(who)s at %(when)s.") % {
+                "who": clock.acknowledged_by, "when": _hm(clock.acknowledged_at)})
+        clock.acknowledged_at, clock.acknowledged_by = timezone.now(), actor
+        clock.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        audit_record(actor=actor, action="clock.acknowledge", obj=clock)
+    return clock
+
+
+def phone_report(*, actor: User, clock: Clock, note: str) -> Clock:
+    """电话报告: the duty officer of the waiting level took the report by phone. The notice deadline is met;
+    a shorter clock starts for the written report that must follow. Returns that new clock."""
+    note = (note or "").strip()
+    if not note:
+        raise ActionRefused(_("Write down what the caller reported: who called and what they said."))
+    with transaction.atomic():
+        clock = _lock_clock(clock)
+        _require_duty_officer(actor, clock.office_id)
+        if clock.kind != Clock.Kind.REPORT or clock.stopped_at is not None:
+            raise IllegalTransition(_("A phone report answers an open report deadline; this clock is “%(state)s”.")
+                                    % {"state": clock.get_state_display()})
+        now = timezone.now()
+        _stop(clock, at=now, by="phone")
+        policy = policy_for(clock.level, clock.item.event_grade, clock.item.event_type) or DeadlinePolicy(
+            level=clock.level, deadline_minutes=0)  # the level's policy row was deleted since: model defaults
+        written = _start_clock(
+            kind=Clock.Kind.WRITTEN, office=clock.office, unit=clock.unit, item=clock.item, started_at=now,
+            due_at=now + timedelta(minutes=policy.written_after_phone_minutes), policy=policy, note=note,
+        )
+        written.acknowledged_at, written.acknowledged_by = now, actor  # the officer who took the call has seen it
+        written.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        audit_record(actor=actor, action="clock.phone_report", obj=clock, reason=note, data={"written": written.pk})
+    return written
+
+
+def chase_record(*, actor: User, office: Unit, unit: Unit, channel: str, summary: str,
+                 event_time: datetime | None = None, minutes: int | None = None) -> Chase:
+    """催报: the office learned of an event another way; the unit must report it in time or it is missed."""
+    summary = (summary or "").strip()
+    if not summary:
+        raise ActionRefused(_("Describe the event: the unit needs to know what to report."))
+    if not holds(actor, Role.DUTY_OFFICER, office.pk):
+        raise NotPermitted(_("Only a duty officer of %(office)s can chase reports for it.") % {"office": office})
+    if not unit.path.startswith(office.path) or unit.pk == office.pk:
+        raise NotPermitted(_("%(unit)s is not within the jurisdiction of %(office)s.") % {"unit": unit, "office": office})
+    if channel not in Chase.Channel.values:
+        raise ActionRefused(_("Say where the news came from."))
+    now = timezone.now()
+    minutes = minutes or settings.INFOHUB_CHASE_MINUTES
+    with transaction.atomic():
+        chase = Chase.objects.create(office=office, unit=unit, channel=channel, summary=summary, event_time=event_time,
+                                     due_at=now + timedelta(minutes=minutes), recorded_by=actor)
+        policy = DeadlinePolicy(level=office.level, deadline_minutes=minutes)
+        _start_clock(kind=Clock.Kind.CHASE, office=office, unit=unit, chase=chase, started_at=now,
+                     due_at=chase.due_at, policy=policy)
+        Clock.objects.filter(chase=chase).update(acknowledged_at=now, acknowledged_by=actor)
+        audit_record(actor=actor, action="chase.record", obj=chase, to_state=chase.state, reason=summary,
+                     data={"unit": unit.pk, "channel": channel})
+        notify(
+            recipients=list({*people_with(Role.CLERK, unit.pk), *people_with(Role.DIRECTOR, unit.pk)}),
+            verb="chase.record",
+            text=_("%(office)s asks for a report by %(due)s: %(summary)s") % {
+                "office": office, "due": _hm(chase.due_at), "summary": summary[:120]},
+            url=reverse("submissions:item_create"), email=True,
+        )
+    return chase
+
+
+def _answer_chases(item: Item, at: datetime) -> None:
+    """A first report filed by a chased unit (or a unit below it) answers its oldest open chase."""
+    ancestors = [int(part) for part in item.source_unit.path.strip("/").split("/") if part]
+    chase = (Chase.objects.select_for_update().filter(unit_id__in=ancestors, state=Chase.State.OPEN)
+             .order_by("created_at").first())
+    if chase is None:
+        return
+    chase.state, chase.item = Chase.State.REPORTED, item
+    chase.save(update_fields=["state", "item"])
+    for clock in Clock.objects.select_for_update().filter(chase=chase, stopped_at=None):
+        _stop(clock, at=at, by="reported")
+
+
+# --- reviewers' records --------------------------------------------------------------------------------------
+
+
+def lapse_record(*, actor: User, item: Item, kind: str, reason: str) -> Lapse:
+    """误报 / 瞒报: an editor of an office that received the item records it against the source unit."""
+    from reviews.models import Hop
+
+    reason = (reason or "").strip()
+    if kind not in (Lapse.Kind.FALSE, Lapse.Kind.CONCEALED):
+        raise ActionRefused(_("Only false and concealed reports are recorded by hand; lateness is recorded by the clocks."))
+    if not reason:
+        raise ActionRefused(_("Give the reason: the unit and the scoring need it."))
+    offices = Hop.objects.filter(item=item).values_list("office_id", flat=True)
+    if not any(holds(actor, Role.EDITOR, office) for office in offices):
+        raise NotPermitted(_("Only an editor of an office that received this item can record it."))
+    with transaction.atomic():
+        if Lapse.objects.filter(item=item, kind=kind).exists():
+            raise IllegalTransition(_("This item already has a “%(kind)s” record.") % {"kind": Lapse.Kind(kind).label})
+        lapse = Lapse.objects.create(kind=kind, unit=item.source_unit, person=item.created_by, item=item,
+                                     reason=reason, recorded_by=actor)
+        audit_record(actor=actor, action=f"lapse.{kind}", obj=item, reason=reason, data={"lapse": lapse.pk})
+        notify(
+            recipients=list({*people_with(Role.DIRECTOR, item.source_unit_id), item.created_by}),
+            verb=f"lapse.{kind}",
+            text=_("%(kind)s recorded against %(unit)s: %(title)s — %(reason)s") % {
+                "kind": lapse.get_kind_display(), "unit": item.source_unit, "title": item.title, "reason": reason},
+            url=reverse("alerts:lapse_list"), email=True,
+        )
+    return lapse

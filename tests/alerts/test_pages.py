@@ -1,0 +1,145 @@
+"""Pages of the emergency rules: who sees what, one click acknowledgement, forms that keep what was typed."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from alerts.models import Chase, Clock, Lapse
+from reviews import services as reviews
+
+from .conftest import NOW, file_emergency
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clock(chain, traveller) -> Clock:
+    item = file_emergency(chain.net, event_time=NOW - timedelta(minutes=30))
+    return Clock.objects.get(item=item, level="city", kind="report")
+
+
+def test_the_city_duty_officer_sees_the_emergency_in_the_queue(client, chain, duty, clock):
+    client.force_login(duty.city_duty)
+    page = client.get(reverse("alerts:queue")).content.decode()
+    assert chain.net.county.name in page and clock.item.title in page
+    # the browser counts down to the due time, given in epoch seconds
+    assert f'data-due="{clock.due_at.timestamp()}"' in page
+
+
+def test_the_queue_shows_nothing_of_a_foreign_city(client, duty, clock):
+    client.force_login(duty.foreign_duty)
+    assert clock.item.title not in client.get(reverse("alerts:queue")).content.decode()
+    assert client.get(reverse("alerts:clock_detail", args=[clock.pk])).status_code == 404
+    assert client.post(reverse("alerts:acknowledge", args=[clock.pk])).status_code == 404
+    assert client.post(reverse("alerts:phone_report", args=[clock.pk]), {"note": "x"}).status_code == 404
+
+
+def test_htmx_refresh_returns_the_rows_alone(client, duty, clock):
+    client.force_login(duty.city_duty)
+    rows = client.get(reverse("alerts:queue"), headers={"HX-Request": "true"}).content.decode()
+    assert rows.lstrip().startswith("<tr") and "<html" not in rows
+
+
+def test_one_click_acknowledgement_redraws_the_row(client, duty, clock):
+    client.force_login(duty.city_duty)
+    response = client.post(reverse("alerts:acknowledge", args=[clock.pk]), headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "✓" in response.content.decode()
+    clock.refresh_from_db()
+    assert clock.acknowledged_by == duty.city_duty
+    again = client.post(reverse("alerts:acknowledge", args=[clock.pk]), headers={"HX-Request": "true"})
+    assert again.status_code == 409 and str(duty.city_duty) in again.content.decode()
+
+
+def test_the_reporting_units_director_may_read_the_clock_but_not_acknowledge_it(client, chain, clock):
+    client.force_login(chain.net.director)
+    assert client.get(reverse("alerts:clock_detail", args=[clock.pk])).status_code == 200
+    client.post(reverse("alerts:acknowledge", args=[clock.pk]))
+    clock.refresh_from_db()
+    assert clock.acknowledged_at is None
+
+
+def test_an_empty_phone_report_is_refused_and_nothing_changes(client, duty, clock):
+    client.force_login(duty.city_duty)
+    response = client.post(reverse("alerts:phone_report", args=[clock.pk]), {"note": ""})
+    assert response.status_code == 400
+    clock.refresh_from_db()
+    assert clock.state == Clock.State.RUNNING
+
+
+def test_a_phone_report_leads_to_the_written_reports_clock(client, duty, clock):
+    client.force_login(duty.city_duty)
+    response = client.post(reverse("alerts:phone_report", args=[clock.pk]), {"note": "东湖区值班室来电"})
+    written = Clock.objects.get(kind=Clock.Kind.WRITTEN)
+    assert response.url == reverse("alerts:clock_detail", args=[written.pk])
+
+
+def test_a_chase_form_with_errors_keeps_what_was_typed(client, chain, duty):
+    client.force_login(duty.city_duty)
+    response = client.post(reverse("alerts:chase_create"), {
+        "office": chain.net.city.pk, "unit": "", "channel": "media", "summary": "网传某地发生山体滑坡", "minutes": 60})
+    assert response.status_code == 400
+    assert "网传某地发生山体滑坡" in response.content.decode()
+    assert not Chase.objects.exists()
+
+
+def test_a_duty_officer_chases_a_unit_of_their_jurisdiction_only(client, chain, duty):
+    client.force_login(duty.foreign_duty)
+    response = client.post(reverse("alerts:chase_create"), {
+        "office": chain.foreign_city.pk, "unit": chain.net.county.pk, "channel": "media", "summary": "x", "minutes": 60})
+    assert response.status_code == 400  # the county is not a choice for a foreign city's duty officer
+    client.force_login(duty.city_duty)
+    response = client.post(reverse("alerts:chase_create"), {
+        "office": chain.net.city.pk, "unit": chain.net.county.pk, "channel": "police", "summary": "110接报", "minutes": 30})
+    assert response.status_code == 302 and Chase.objects.get().unit == chain.net.county
+
+
+def test_a_clerk_cannot_chase(client, chain):
+    client.force_login(chain.net.clerk)
+    assert client.get(reverse("alerts:chase_create")).status_code == 302
+    assert not Chase.objects.exists()
+
+
+def test_lapses_are_seen_by_the_unit_and_the_offices_above_but_not_by_a_foreign_city(client, chain, duty, clock,
+                                                                                     traveller):
+    traveller.move_to(clock.due_at + timedelta(seconds=1))
+    from alerts.sweep import sweep_all
+
+    sweep_all()
+    assert Lapse.objects.filter(kind="late").exists()
+    for viewer, sees in ((chain.net.director, True), (duty.city_duty, True), (chain.province_editor, True),
+                         (chain.foreign_editor, False), (chain.net.other_clerk, False)):
+        client.force_login(viewer)
+        page = client.get(reverse("alerts:lapse_list")).content.decode()
+        assert (chain.net.county.name in page) is sees, viewer.username
+
+
+def test_an_editor_records_a_false_report_from_the_form(client, chain, clock):
+    reviews.signoff_approve(actor=chain.net.director, item=clock.item)
+    client.force_login(chain.net.city_editor)
+    url = reverse("alerts:lapse_create", args=[clock.item.pk])
+    kept = client.post(url, {"kind": "false", "reason": ""})
+    assert kept.status_code == 400
+    assert client.post(url, {"kind": "false", "reason": "经核实不实"}).status_code == 302
+    assert Lapse.objects.get(kind="false").unit == chain.net.county
+    client.force_login(chain.foreign_editor)
+    assert client.get(url).status_code == 404
+
+
+def test_the_duty_officers_start_page_lists_the_open_emergencies(client, duty, clock):
+    client.force_login(duty.city_duty)
+    assert clock.item.title in client.get(reverse("home")).content.decode()
+    client.force_login(duty.foreign_duty)
+    assert clock.item.title not in client.get(reverse("home")).content.decode()
+
+
+def test_a_clerk_starts_a_follow_up_from_the_first_report(client, chain, clock):
+    client.force_login(chain.net.clerk)
+    page = client.get(reverse("submissions:item_detail", args=[clock.item.pk])).content.decode()
+    assert reverse("submissions:item_follow_up", args=[clock.item.pk]) in page
+    response = client.post(reverse("submissions:item_follow_up", args=[clock.item.pk]), {"final": "0"})
+    follow_up = clock.item.follow_ups.get()
+    assert response.url == reverse("submissions:item_edit", args=[follow_up.pk])
+    assert (follow_up.report_kind, follow_up.event_place) == ("follow_up", clock.item.event_place)
+    client.force_login(chain.net.other_clerk)
+    assert client.post(reverse("submissions:item_follow_up", args=[clock.item.pk])).status_code == 404
