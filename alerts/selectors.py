@@ -18,7 +18,6 @@ def urgent_queue(user: User) -> QuerySet[Clock]:
     """Every open deadline my duty offices are waiting for, least time left first."""
     return (
         Clock.objects.filter(office_id__in=unit_ids_where(user, Role.DUTY_OFFICER), stopped_at=None)
-        .exclude(state=Clock.State.CANCELLED)
         .select_related("item", "unit", "office", "chase", "acknowledged_by")
         .defer("item__body", "item__search_document", "item__losses", "item__measures", "reminder_plan")
         .order_by("due_at", "id")

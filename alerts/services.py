@@ -148,7 +148,7 @@ def on_item_received(item: Item, office: Unit, at: datetime) -> None:
         return
     clocks = Clock.objects.select_for_update().filter(
         item=item, level=office.level, kind__in=[Clock.Kind.REPORT, Clock.Kind.WRITTEN], stopped_at=None
-    ).exclude(state=Clock.State.CANCELLED)
+    )
     for clock in clocks:
         if clock.state == Clock.State.RUNNING and at > clock.due_at:
             _breach(clock, at=at)  # arrived after the deadline but before the sweep saw it: late all the same

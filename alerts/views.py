@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from infohub.errors import ActionRefused
 from infohub.models import Role, Unit
+from infohub.pagination import CappedPaginator
 from infohub.roles import holds, unit_ids_where
 from reviews.models import Hop
 from submissions.selectors import item_for
@@ -19,12 +20,15 @@ from submissions.selectors import item_for
 from . import selectors, services
 from .forms import ChaseForm, LapseForm, PhoneReportForm
 from .models import Lapse
+from .templatetags.queue_rows import QUEUE_COLUMNS, queue_rows
 
 QUEUE_SIZE = 50
 
 
 def _queue_context(request) -> dict:
-    page = Paginator(selectors.urgent_queue(request.user), QUEUE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(selectors.urgent_queue(request.user), QUEUE_SIZE).get_page(request.GET.get("page"))
+    # Rows as values, but counted on the plain query: values() would keep its joins in the count.
+    page.object_list = page.object_list.values(*QUEUE_COLUMNS)
     return {"page": page, "now": timezone.now()}
 
 
@@ -65,7 +69,8 @@ def acknowledge(request, pk):
         messages.error(request, refused.message)
         return redirect("alerts:clock_detail", pk=clock.pk)
     if request.htmx:  # the row, redrawn in place
-        return render(request, "alerts/_queue_row.html", {"clock": clock, "now": timezone.now()})
+        row = selectors.urgent_queue(request.user).filter(pk=clock.pk).values(*QUEUE_COLUMNS)
+        return HttpResponse(queue_rows(row, timezone.now()))
     messages.success(request, _("Acknowledged."))
     return redirect("alerts:queue")
 

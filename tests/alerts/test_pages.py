@@ -35,6 +35,52 @@ def test_the_queue_shows_nothing_of_a_foreign_city(client, duty, clock):
     assert client.post(reverse("alerts:phone_report", args=[clock.pk]), {"note": "x"}).status_code == 404
 
 
+def test_a_row_counts_down_from_the_moment_it_was_drawn_and_a_breached_one_says_late(client, duty, clock, traveller):
+    client.force_login(duty.city_duty)
+    rows = client.get(reverse("alerts:queue"), headers={"HX-Request": "true"}).content.decode()
+    assert "data-countdown>1:30:00<" in rows  # the city's two hours, half an hour after the event
+    assert "unacknowledged" in rows and "一般" in rows  # the event grade's label
+    traveller.move_to(clock.due_at + timedelta(seconds=1))
+    from alerts.sweep import sweep_all
+
+    sweep_all()
+    rows = client.get(reverse("alerts:queue"), headers={"HX-Request": "true"}).content.decode()
+    assert "state-breached" in rows and "data-countdown>迟报<" in rows
+
+
+def test_the_queue_costs_the_same_queries_for_one_row_or_many(client, chain, duty, clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("alerts:queue")).status_code == 200
+        return len(captured)
+
+    client.force_login(duty.city_duty)
+    one = queries()
+    for i in range(5):
+        file_emergency(chain.net, title=f"第{i}起突发事件")
+    assert Clock.objects.filter(office=chain.net.city, stopped_at=None).count() == 6
+    assert queries() == one
+
+
+def test_a_long_queue_counts_to_its_cap_and_says_so(chain, duty, clock):
+    from alerts.selectors import urgent_queue
+    from infohub.pagination import CappedPaginator
+
+    for i in range(3):
+        file_emergency(chain.net, title=f"第{i}起突发事件")
+
+    class Small(CappedPaginator):
+        cap = 3
+
+    capped = Small(urgent_queue(duty.city_duty), 2)
+    assert (capped.count, capped.count_label, capped.num_pages) == (3, "3+", 2)
+    exact = Small(urgent_queue(duty.city_duty)[:2], 2)
+    assert (exact.count, exact.count_label) == (2, "2")
+
+
 def test_htmx_refresh_returns_the_rows_alone(client, duty, clock):
     client.force_login(duty.city_duty)
     rows = client.get(reverse("alerts:queue"), headers={"HX-Request": "true"}).content.decode()
@@ -143,3 +189,11 @@ def test_a_clerk_starts_a_follow_up_from_the_first_report(client, chain, clock):
     assert (follow_up.report_kind, follow_up.event_place) == ("follow_up", clock.item.event_place)
     client.force_login(chain.net.other_clerk)
     assert client.post(reverse("submissions:item_follow_up", args=[clock.item.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [(5345, "1:29:05"), (545, "9:05"), (0, "0:00"), (-12.5, "−0:12"),
+                                                (-3600, "−1:00:00")])
+def test_time_left_reads_as_the_pages_script_writes_it(seconds, shown):
+    from alerts.templatetags.queue_rows import time_left
+
+    assert time_left(seconds) == shown
