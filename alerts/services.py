@@ -7,7 +7,9 @@ escalation written in the same transaction under a unique key. E-mail and SMS go
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -168,12 +170,41 @@ def _stop(clock: Clock, *, at: datetime, by: str) -> None:
 
 
 @dataclass
-class Delivery:
-    """A message to send by e-mail and SMS after commit: user ids, text and link."""
+class Outbox:
+    """The e-mail/SMS messages (user ids, text, link) a transaction sends once it commits, as one task; and,
+    within it, who holds a role in a unit: a sweep batch meets the same few offices in every row."""
 
-    user_ids: list[int]
-    text: str
-    url: str
+    messages: list[tuple[list[int], str, str]] = field(default_factory=list)
+    people: dict[tuple[str, int], list[User]] = field(default_factory=dict)
+
+    def holders(self, role: str, unit_id: int) -> list[User]:
+        if (role, unit_id) not in self.people:
+            self.people[role, unit_id] = list(people_with(role, unit_id))
+        return self.people[role, unit_id]
+
+
+_outbox: ContextVar[Outbox | None] = ContextVar("alerts_outbox", default=None)
+
+
+@contextmanager
+def one_delivery_per_transaction():
+    """Within a transaction (a sweep batch): every escalation's e-mail and SMS go out as one task after commit,
+    not one task each."""
+    outbox = Outbox()
+    token = _outbox.set(outbox)
+    try:
+        yield outbox
+    finally:
+        _outbox.reset(token)
+    if outbox.messages:
+        _send_after_commit(outbox.messages)
+
+
+def _send_after_commit(messages: list[tuple[list[int], str, str]]) -> None:
+    from .tasks import deliver
+
+    # robust: a broker outage is logged and must not undo or break what was committed
+    transaction.on_commit(lambda: deliver.delay(messages), robust=True)
 
 
 def _hm(at: datetime) -> str:
@@ -191,26 +222,23 @@ def clock_url(clock: Clock) -> str:
 
 
 def _notify_people(groups: list[tuple[str, int | None]], verb: str, text: str, clock: Clock) -> int:
-    """In-app notifications now; e-mail and SMS queued for after commit. Returns how many people."""
+    """In-app notifications now; e-mail and SMS after commit. Returns how many people."""
+    outbox = _outbox.get() or Outbox()
     recipients = {}
     for role, unit_id in groups:
         if unit_id is not None:
-            for person in people_with(role, unit_id):
+            for person in outbox.holders(role, unit_id):
                 recipients[person.pk] = person
     people = list(recipients.values())
     url = clock_url(clock)
     notify(recipients=people, verb=verb, text=text, url=url)
     if people:
-        delivery = Delivery([p.pk for p in people], text, url)
-        # robust: a broker outage is logged and must not undo or break what was committed
-        transaction.on_commit(lambda: _send_later(delivery), robust=True)
+        message = ([p.pk for p in people], text, url)
+        if _outbox.get() is outbox:
+            outbox.messages.append(message)  # sent with the rest of the batch
+        else:
+            _send_after_commit([message])
     return len(people)
-
-
-def _send_later(delivery: Delivery) -> None:
-    from .tasks import deliver
-
-    deliver.delay(delivery.user_ids, delivery.text, delivery.url)
 
 
 def _breach(clock: Clock, *, at: datetime) -> None:

@@ -44,7 +44,7 @@ def sweep_all(*, batch_size: int | None = None, time_budget: float | None = None
 
 
 def _one_batch(due, step, batch_size: int) -> int:
-    with transaction.atomic():
+    with transaction.atomic(), services.one_delivery_per_transaction():
         now = timezone.now()
         rows = list(
             due(now).select_for_update(skip_locked=True, of=("self",))

@@ -20,12 +20,18 @@ def sweep() -> dict:
 
 
 @shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def deliver(user_ids: list[int], text: str, url: str) -> None:
-    """E-mail and SMS for an escalation, sent outside the sweep's transaction."""
-    link = f"{settings.INFOHUB_SITE_URL.rstrip('/')}{url}"
-    people = list(User.objects.filter(pk__in=user_ids, is_active=True))
-    send_mass_mail([(text[:120], f"{text}\n\n{link}", None, [p.email]) for p in people if p.email], fail_silently=True)
+def deliver(messages: list[tuple[list[int], str, str]]) -> None:
+    """E-mail and SMS for escalations (each: user ids, text, link), sent outside the transaction that made
+    them: one task per sweep batch, over one mail connection."""
+    people = User.objects.filter(is_active=True).in_bulk({pk for user_ids, _text, _url in messages for pk in user_ids})
+    site, mails, texts = settings.INFOHUB_SITE_URL.rstrip("/"), [], []
+    for user_ids, text, url in messages:
+        for person in filter(None, map(people.get, user_ids)):
+            if person.email:
+                mails.append((text[:120], f"{text}\n\n{site}{url}", None, [person.email]))
+            if person.phone:
+                texts.append((person.phone, text))
+    send_mass_mail(mails, fail_silently=True)
     backend = sms_backend()
-    for person in people:
-        if person.phone:
-            backend.send(person.phone, text)
+    for phone, text in texts:
+        backend.send(phone, text)

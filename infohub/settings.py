@@ -242,7 +242,7 @@ INFOHUB_FOLLOW_UP_TIMES = env.list("INFOHUB_FOLLOW_UP_TIMES", default=["08:00", 
 INFOHUB_FOLLOW_UP_MIN_GAP_MINUTES = env.int("INFOHUB_FOLLOW_UP_MIN_GAP_MINUTES", default=60)
 # A chased unit (催报) must report within this many minutes, or it is a missed report (漏报).
 INFOHUB_CHASE_MINUTES = env.int("INFOHUB_CHASE_MINUTES", default=60)
-INFOHUB_SWEEP_BATCH = env.int("INFOHUB_SWEEP_BATCH", default=200)
+INFOHUB_SWEEP_BATCH = env.int("INFOHUB_SWEEP_BATCH", default=100)
 INFOHUB_SWEEP_BUDGET_SECONDS = env.float("INFOHUB_SWEEP_BUDGET_SECONDS", default=60.0)
 INFOHUB_SMS_BACKEND = env.str("INFOHUB_SMS_BACKEND", default="alerts.sms.LoggingSmsBackend")
 # The urgent queue refreshes itself this often (seconds); the countdown ticks every second in the browser.

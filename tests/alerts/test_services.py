@@ -95,6 +95,25 @@ def test_a_breach_is_late_against_the_holder_and_escalates_to_its_director_and_t
     assert "SMS to 13800000001" in caplog.text
 
 
+def test_a_sweep_batch_sends_its_mail_and_sms_as_one_task_after_commit(
+    chain, duty, traveller, django_capture_on_commit_callbacks, monkeypatch
+):
+    for n in range(3):
+        file_emergency(chain.net, title=f"第{n}起", event_time=NOW)
+    traveller.move_to(NOW + timedelta(hours=7))  # city, province and centre clocks of all three are due
+    sent = []
+    monkeypatch.setattr("alerts.tasks.deliver.delay", sent.append)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        counts = sweep_all()
+
+    # two transactions, one task each: the nine breaches, then the unacknowledged emergencies' ladder
+    assert (counts["breached"], counts["escalated"]) == (9, 9) and len(callbacks) == len(sent) == 2
+    assert len(sent[0]) == 9  # a message per breach, each to its own recipients
+    assert {tuple(sorted(ids)) for ids, _text, _url in sent[0]} >= {
+        tuple(sorted([chain.net.director.pk, duty.city_duty.pk, duty.city_duty2.pk, duty.province_duty.pk]))}
+
+
 def test_a_second_sweep_changes_nothing(chain, duty, traveller):
     file_emergency(chain.net, event_time=NOW)
     traveller.move_to(NOW + timedelta(hours=7))
