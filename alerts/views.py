@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,22 +26,23 @@ from .templatetags.queue_rows import QUEUE_COLUMNS, queue_rows
 QUEUE_SIZE = 50
 
 
-def _queue_context(request) -> dict:
-    page = CappedPaginator(selectors.urgent_queue(request.user), QUEUE_SIZE).get_page(request.GET.get("page"))
-    # Rows as values, but counted on the plain query: values() would keep its joins in the count.
-    page.object_list = page.object_list.values(*QUEUE_COLUMNS)
-    return {"page": page, "now": timezone.now()}
-
-
 @login_required
 def queue(request):
-    """The urgent queue. htmx asks again every few seconds for the rows alone."""
-    context = _queue_context(request)
+    """The urgent queue. htmx asks again every few seconds for the rows alone: those it gets without a count or
+    the page around them (no context processors either), as every open page asks all day."""
+    clocks, now = selectors.urgent_queue(request.user), timezone.now()
     if request.htmx:
-        return render(request, "alerts/_queue_rows.html", context)
-    is_duty = bool(unit_ids_where(request.user, Role.DUTY_OFFICER))
-    return render(request, "alerts/queue.html",
-                  {**context, "is_duty": is_duty, "refresh_seconds": settings.INFOHUB_QUEUE_REFRESH_SECONDS})
+        number = request.GET.get("page", "")
+        start = (int(number) - 1) * QUEUE_SIZE if number.isdigit() and int(number) > 0 else 0
+        rows = clocks.values(*QUEUE_COLUMNS)[start:start + QUEUE_SIZE]
+        return HttpResponse(render_to_string("alerts/_queue_rows.html", {"rows": rows, "now": now}))
+    page = CappedPaginator(clocks, QUEUE_SIZE).get_page(request.GET.get("page"))
+    # Rows as values, but counted on the plain query: values() would keep its joins in the count.
+    page.object_list = page.object_list.values(*QUEUE_COLUMNS)
+    return render(request, "alerts/queue.html", {
+        "page": page, "now": now, "is_duty": bool(unit_ids_where(request.user, Role.DUTY_OFFICER)),
+        "refresh_seconds": settings.INFOHUB_QUEUE_REFRESH_SECONDS,
+    })
 
 
 def _clock_page(request, clock, phone_form=None, status=200):

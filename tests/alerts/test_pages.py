@@ -85,6 +85,12 @@ def test_htmx_refresh_returns_the_rows_alone(client, duty, clock):
     client.force_login(duty.city_duty)
     rows = client.get(reverse("alerts:queue"), headers={"HX-Request": "true"}).content.decode()
     assert rows.lstrip().startswith("<tr") and "<html" not in rows
+    # a page number from the address bar is whatever someone typed: nonsense means the first page
+    for page in ("x", "0", "-1"):
+        rows = client.get(reverse("alerts:queue"), {"page": page}, headers={"HX-Request": "true"}).content.decode()
+        assert clock.item.title in rows
+    past_the_end = client.get(reverse("alerts:queue"), {"page": 9}, headers={"HX-Request": "true"}).content.decode()
+    assert clock.item.title not in past_the_end and "暂无未结束的突发事件" in past_the_end
 
 
 def test_one_click_acknowledgement_redraws_the_row(client, duty, clock):

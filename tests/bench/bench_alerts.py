@@ -15,7 +15,8 @@
 
 2. The urgent queue page (alerts:queue) with 100,000 open clocks, 40% of them at one city office: 20 concurrent
    clients, each a duty officer of that office, walk its first pages (50 rows each) against gunicorn; p50/p95/p99,
-   req/s and the SQL queries per page for a large and a 2-row queue (they must be equal). Target: p95 < 100 ms.
+   req/s and the SQL queries per page for a large and a 2-row queue (they must be equal); then the same clients
+   asking for what an open page refreshes every few seconds, the rows alone (htmx). Target: p95 < 100 ms.
 
 Scale with BENCH_CLOCKS (10,000), BENCH_QUEUE_CLOCKS (100,000), BENCH_SECONDS (wrk) / BENCH_REQUESTS (Python
 client); run only some parts with BENCH_PARTS=lateness,catchup,queue. The broker of the worker and beat is REDIS_URL's server with database 13 (12 if REDIS_URL names 13), its
@@ -376,6 +377,9 @@ def urgent_queue_page(province, cities, counties, clerk_of) -> None:
         paths = [[(f"/alerts/?page={1 + n % 3}", sessions[c]) for n in range(REQUESTS_PER_CLIENT)]
                  for c in range(CLIENTS)]
         print(load(port, paths, "urgent queue, 20 duty officers of the big office, pages 1–3").report())
+        # What an open page asks every INFOHUB_QUEUE_REFRESH_SECONDS: the rows alone.
+        refresh = [[("/alerts/", sessions[c])] * REQUESTS_PER_CLIENT for c in range(CLIENTS)]
+        print(load(port, refresh, "the same, htmx refresh of page 1 (rows only)", headers={"HX-Request": "true"}).report())
 
 
 def main() -> None:

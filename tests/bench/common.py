@@ -123,11 +123,13 @@ class LoadResult:
         )
 
 
-def load(port: int, paths_by_client: list[list[tuple[str, str]]], label: str) -> LoadResult:
-    """Each client issues its (path, session cookie) requests one after another; clients run concurrently."""
+def load(port: int, paths_by_client: list[list[tuple[str, str]]], label: str,
+         headers: dict[str, str] | None = None) -> LoadResult:
+    """Each client issues its (path, session cookie) requests one after another, with `headers` besides the
+    cookie; clients run concurrently."""
     if shutil.which("wrk"):
-        return _wrk_load(port, paths_by_client, label)
-    return _python_load(port, paths_by_client, label)
+        return _wrk_load(port, paths_by_client, label, headers or {})
+    return _python_load(port, paths_by_client, label, headers or {})
 
 
 # wrk runs for BENCH_SECONDS; each thread walks the request list round-robin from its own offset.
@@ -139,7 +141,7 @@ function init(args) n = offset end
 function request()
   n = n + 1
   local r = reqs[n %% #reqs + 1]
-  return wrk.format("GET", r[1], {["Cookie"] = "sessionid=" .. r[2]})
+  return wrk.format("GET", r[1], {%s["Cookie"] = "sessionid=" .. r[2]})
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -150,12 +152,13 @@ end
 """
 
 
-def _wrk_load(port: int, paths_by_client: list[list[tuple[str, str]]], label: str) -> LoadResult:
+def _wrk_load(port: int, paths_by_client: list[list[tuple[str, str]]], label: str,
+              headers: dict[str, str]) -> LoadResult:
     # Interleave the clients' lists so that consecutive requests come from different sessions.
     flat = [req for row in zip(*paths_by_client, strict=True) for req in row]
     entries = ",".join(f'{{"{path}", "{cookie}"}}' for path, cookie in flat)
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(WRK_SCRIPT % entries)
+        script.write(WRK_SCRIPT % (entries, "".join(f'["{k}"] = "{v}", ' for k, v in headers.items())))
         script.flush()
         out = subprocess.run(
             ["wrk", "-t2", f"-c{len(paths_by_client)}", f"-d{os.environ.get('BENCH_SECONDS', '20')}s",
@@ -168,13 +171,14 @@ def _wrk_load(port: int, paths_by_client: list[list[tuple[str, str]]], label: st
     return LoadResult(label, requests, errors, seconds, p50, p95, p99, worst)
 
 
-def _python_load(port: int, paths_by_client: list[list[tuple[str, str]]], label: str) -> LoadResult:
+def _python_load(port: int, paths_by_client: list[list[tuple[str, str]]], label: str,
+                 headers: dict[str, str]) -> LoadResult:
     def client(requests: list[tuple[str, str]]) -> tuple[list[float], int]:
         latencies, errors = [], 0
         for path, cookie in requests:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             started = time.perf_counter()
-            conn.request("GET", path, headers={"Cookie": f"sessionid={cookie}"})
+            conn.request("GET", path, headers={**headers, "Cookie": f"sessionid={cookie}"})
             response = conn.getresponse()
             response.read()
             latencies.append((time.perf_counter() - started) * 1000)
