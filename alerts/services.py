@@ -223,7 +223,8 @@ def clock_url(clock: Clock) -> str:
 
 def _notify_people(groups: list[tuple[str, int | None]], verb: str, text: str, clock: Clock) -> int:
     """In-app notifications now; e-mail and SMS after commit. Returns how many people."""
-    outbox = _outbox.get() or Outbox()
+    batch = _outbox.get()
+    outbox = batch or Outbox()
     recipients = {}
     for role, unit_id in groups:
         if unit_id is not None:
@@ -234,8 +235,8 @@ def _notify_people(groups: list[tuple[str, int | None]], verb: str, text: str, c
     notify(recipients=people, verb=verb, text=text, url=url)
     if people:
         message = ([p.pk for p in people], text, url)
-        if _outbox.get() is outbox:
-            outbox.messages.append(message)  # sent with the rest of the batch
+        if batch is not None:
+            batch.messages.append(message)  # sent with the rest of the batch
         else:
             _send_after_commit([message])
     return len(people)
