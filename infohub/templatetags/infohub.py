@@ -1,14 +1,9 @@
-from functools import cache
-
 from django import template
 from django.utils import timezone
 
+from ..rows import choices_of
+
 register = template.Library()
-
-
-@cache
-def _labels(model, field_name: str) -> dict:
-    return dict(model._meta.get_field(field_name).flatchoices)
 
 
 @register.filter
@@ -16,7 +11,7 @@ def label(obj, field_name: str) -> str:
     """`{{ item|label:"urgency" }}`: the choice's label, like get_urgency_display but from a dict built once
     (Django rebuilds the choices dict on every get_FOO_display call, which lists with hundreds of rows feel)."""
     value = getattr(obj, field_name)
-    return _labels(type(obj), field_name).get(value, value)
+    return choices_of(type(obj), field_name).get(value, value)
 
 
 @register.filter
