@@ -13,7 +13,8 @@ def infohub(request):
     return {
         "my_roles": set(roles),
         "Role": Role,
-        "unread_count": unread_notifications(user).count(),
+        # Loaded with the user (infohub.auth) unless they signed in by another way, e.g. an API token.
+        "unread_count": user.unread_count if hasattr(user, "unread_count") else unread_notifications(user).count(),
         "accredited_maximum": Classification(settings.INFOHUB_MAX_CLASSIFICATION).label,
         "body_warn_length": settings.INFOHUB_BODY_WARN_LENGTH,
     }

@@ -6,13 +6,20 @@ from .models import Role, RoleAssignment, User
 
 
 def role_map(user: User) -> dict[str, set[int]]:
-    """{role: {unit ids}} for the user; cached on the instance so a page asks the database once."""
+    """{role: {unit ids}} for the user; cached on the instance so a page asks the database once, or not at all
+    when the user came with their `role_pairs` (infohub.auth)."""
     cached = getattr(user, "_infohub_role_map", None)
     if cached is None:
+        if hasattr(user, "role_pairs"):
+            pairs = (pair.rpartition(":") for pair in user.role_pairs)
+            assignments = [(role, int(unit_id)) for role, _, unit_id in pairs]
+        elif user.is_authenticated:
+            assignments = RoleAssignment.objects.filter(user=user).values_list("role", "unit_id")
+        else:
+            assignments = []
         cached = {}
-        if user.is_authenticated:
-            for role, unit_id in RoleAssignment.objects.filter(user=user).values_list("role", "unit_id"):
-                cached.setdefault(role, set()).add(unit_id)
+        for role, unit_id in assignments:
+            cached.setdefault(role, set()).add(unit_id)
         user._infohub_role_map = cached
     return cached
 

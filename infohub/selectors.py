@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.core.cache import caches
+from django.db.models import Q, QuerySet
 
 from .models import Notification, Role, RoleAssignment, Unit, User
 
@@ -33,3 +34,23 @@ def unread_notifications(user: User) -> QuerySet[Notification]:
 def people_with(role: Role | str, unit_id: int) -> QuerySet[User]:
     """Active people holding a role in a unit: the recipients of that unit's notifications."""
     return User.objects.filter(roles__unit_id=unit_id, roles__role=role, is_active=True).distinct().order_by("pk")
+
+
+def units_reporting_to(office_ids) -> list[tuple[int, str]]:
+    """(id, name) of the units whose items come to these offices (those naming them upstream, or with them as
+    parent and no upstream), in tree order. Kept a minute in this process: every inbox page lists them, and a
+    change to a unit clears them at once in the process that made it (`forget_units`), elsewhere within a minute."""
+    key = "units-reporting-to:" + ",".join(map(str, sorted(office_ids)))
+    units = caches["local"].get(key)
+    if units is None:
+        units = list(
+            Unit.objects.filter(Q(upstream_id__in=office_ids) | Q(parent_id__in=office_ids, upstream__isnull=True))
+            .order_by("path").values_list("pk", "name")
+        )
+        caches["local"].set(key, units)
+    return units
+
+
+def forget_units(**kwargs) -> None:
+    """Receiver of a unit's save and delete (connected in infohub.apps)."""
+    caches["local"].clear()

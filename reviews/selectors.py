@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from infohub.models import Classification, Role, Unit, User
 from infohub.roles import unit_ids_where
+from infohub.selectors import units_reporting_to
 from submissions.models import Item, Urgency
 from submissions.selectors import item_search, items_visible_to
 
@@ -62,10 +63,9 @@ def inbox_for(user: User, *, status: str = Hop.Status.RECEIVED, filters: dict | 
     return hops.select_related("item", "item__source_unit", "sender", "office").order_by("priority", "received_at", "id")
 
 
-def senders_for(user: User) -> QuerySet[Unit]:
-    """The units whose items come to my offices: those reporting to them, directly or as their parent."""
-    offices = unit_ids_where(user, Role.EDITOR)
-    return Unit.objects.filter(Q(upstream_id__in=offices) | Q(parent_id__in=offices, upstream__isnull=True)).order_by("path")
+def senders_for(user: User) -> list[tuple[int, str]]:
+    """(id, name) of the units whose items come to my offices: those reporting to them, directly or as their parent."""
+    return units_reporting_to(unit_ids_where(user, Role.EDITOR))
 
 
 def forward_queue(user: User) -> QuerySet[Hop]:

@@ -147,7 +147,7 @@ def inbox(request):
             "filters": filters,
             "categories": Category.choices,
             "urgencies": Urgency.choices,
-            "senders": selectors.senders_for(request.user).values_list("pk", "name"),
+            "senders": selectors.senders_for(request.user),
             "hop_url": reverse("reviews:hop_detail", args=[0]).removesuffix("0/"),
         },
     )

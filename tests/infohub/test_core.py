@@ -122,3 +122,41 @@ def test_production_settings_pass_check_deploy():
 
 def test_users_have_the_chinese_display_name(network):
     assert str(User(username="u", display_name="王小明")) == "王小明"
+
+
+def test_each_page_loads_the_user_with_their_roles_and_unread_count_in_one_query(client, network):
+    from django.test.utils import CaptureQueriesContext
+
+    from infohub.models import Role, RoleAssignment
+    from infohub.services import notify
+
+    client.force_login(network.city_editor)
+    notify(recipients=[network.city_editor] * 2, verb="arrived", text="到达")
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("notifications")).content.decode()
+    assert '<span class="badge">2</span>' in page and reverse("reviews:inbox") in page
+    assert not any("infohub_roleassignment" in q["sql"] and "infohub_user" not in q["sql"] for q in captured)
+    assert not any('"infohub_notification"."read_at" IS NULL' in q["sql"] for q in captured)
+    # A change shows on the very next page: the facts are loaded with each request, never kept.
+    RoleAssignment.objects.filter(user=network.city_editor, role=Role.EDITOR).delete()
+    client.post(reverse("notifications_read"))
+    page = client.get(reverse("notifications")).content.decode()
+    assert 'class="badge"' not in page and reverse("reviews:inbox") not in page
+
+
+def test_a_deactivated_user_is_signed_out_on_the_next_request(client, network):
+    client.force_login(network.clerk)
+    User.objects.filter(pk=network.clerk.pk).update(is_active=False)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_the_units_reporting_to_an_office_follow_a_change_at_once(network):
+    from infohub.selectors import units_reporting_to
+
+    assert units_reporting_to({network.city.pk}) == [(network.county.pk, "东湖区委办公室"), (network.other_county.pk, "西岭县委办公室")]
+    network.other_county.name = "西岭县委办公室（新）"
+    network.other_county.upstream = network.province
+    network.other_county.save()
+    assert units_reporting_to({network.city.pk}) == [(network.county.pk, "东湖区委办公室")]
+    assert units_reporting_to({network.province.pk}) == [(network.city.pk, "临江市委办公室"), (network.other_county.pk, "西岭县委办公室（新）")]
