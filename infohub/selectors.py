@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.core.cache import caches
+import time
+
 from django.db.models import Q, QuerySet
 
 from .models import Notification, Role, RoleAssignment, Unit, User
@@ -36,21 +37,38 @@ def people_with(role: Role | str, unit_id: int) -> QuerySet[User]:
     return User.objects.filter(roles__unit_id=unit_id, roles__role=role, is_active=True).distinct().order_by("pk")
 
 
-def units_reporting_to(office_ids) -> list[tuple[int, str]]:
-    """(id, name) of the units whose items come to these offices (those naming them upstream, or with them as
-    parent and no upstream), in tree order. Kept a minute in this process: every inbox page lists them, and a
-    change to a unit clears them at once in the process that made it (`forget_units`), elsewhere within a minute."""
-    key = "units-reporting-to:" + ",".join(map(str, sorted(office_ids)))
-    units = caches["local"].get(key)
-    if units is None:
-        units = list(
-            Unit.objects.filter(Q(upstream_id__in=office_ids) | Q(parent_id__in=office_ids, upstream__isnull=True))
-            .order_by("path").values_list("pk", "name")
-        )
-        caches["local"].set(key, units)
-    return units
+# Units are reference data: a province has a few thousand, changed a few times a year, and every list page names
+# some. Kept a minute in each process; a change to a unit clears them at once in the process that made it
+# (`forget_units`, connected in infohub.apps) and within a minute elsewhere.
+_KEEP_SECONDS = 60
+_kept: dict[str, tuple[float, object]] = {}
+
+
+def _kept_a_minute(key: str, build):
+    now = time.monotonic()
+    entry = _kept.get(key)
+    if entry is None or entry[0] < now:
+        entry = _kept[key] = (now + _KEEP_SECONDS, build())
+    return entry[1]
 
 
 def forget_units(**kwargs) -> None:
-    """Receiver of a unit's save and delete (connected in infohub.apps)."""
-    caches["local"].clear()
+    _kept.clear()
+
+
+def unit_names() -> dict[int, str]:
+    """{id: name} of every unit. List rows name their units from here rather than joining the unit table: on
+    the long lists, planning those joins cost Postgres more than running the query."""
+    return _kept_a_minute("unit-names", lambda: dict(Unit.objects.values_list("pk", "name")))
+
+
+def units_reporting_to(office_ids) -> list[tuple[int, str]]:
+    """(id, name) of the units whose items come to these offices (those naming them upstream, or with them as
+    parent and no upstream), in tree order."""
+    return _kept_a_minute(
+        "units-reporting-to:" + ",".join(map(str, sorted(office_ids))),
+        lambda: list(
+            Unit.objects.filter(Q(upstream_id__in=office_ids) | Q(parent_id__in=office_ids, upstream__isnull=True))
+            .order_by("path").values_list("pk", "name")
+        ),
+    )

@@ -103,10 +103,7 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="infohub"),
-    },
-    # In-process, for small reference data that pages read on every request and that changes a few times a
-    # year (infohub.selectors.units_reporting_to): cheaper than any round trip.
-    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": 60},
+    }
 }
 
 # --- Authentication ----------------------------------------------------------------------------------

@@ -118,10 +118,11 @@ INBOX_TABS = {
 }
 
 
-# What an inbox row shows, fetched as plain values: no model instances for a list (and never the body).
+# What an inbox row shows, fetched as plain values: no model instances for a list (and never the body). Units
+# are named from infohub.selectors.unit_names, not joined.
 INBOX_COLUMNS = (
-    "id", "received_at", "sender_id", "sender__name", "item__title", "item__urgency", "item__classification",
-    "item__category", "item__source_unit_id", "item__source_unit__name",
+    "id", "received_at", "sender_id", "item__title", "item__urgency", "item__classification", "item__category",
+    "item__source_unit_id",
 )
 
 

@@ -7,16 +7,18 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from infohub.rows import choice_labels, escape, local_hm_formatter
+from infohub.selectors import unit_names
 from submissions.models import Item
 
 from ..models import Clock
 
 register = template.Library()
 
-# What a row shows, fetched as plain values (`urgent_queue(user).values(*QUEUE_COLUMNS)`).
+# What a row shows, fetched as plain values (`urgent_queue(user).values(*QUEUE_COLUMNS)`); units are named from
+# infohub.selectors.unit_names, not joined.
 QUEUE_COLUMNS = (
     "id", "kind", "state", "due_at", "acknowledged_at", "item_id", "item__title", "item__event_grade",
-    "chase__summary", "office__name", "unit__name", "acknowledged_by__display_name",
+    "chase__summary", "office_id", "unit_id", "acknowledged_by__display_name",
     "acknowledged_by__first_name", "acknowledged_by__last_name", "acknowledged_by__username",
 )
 
@@ -53,6 +55,7 @@ def queue_rows(clocks, now) -> str:
     """`clocks`: dicts of QUEUE_COLUMNS, least time left first; `now`: the time the countdowns start from."""
     kinds, grades = choice_labels(Clock, "kind"), choice_labels(Item, "event_grade")
     local_hm, clock_url = local_hm_formatter(), escape(reverse("alerts:clock_detail", args=[0]).removesuffix("0/"))
+    names = unit_names()
     late, chase, acknowledge = escape(_("Late")), escape(_("Chase")), escape(_("Acknowledge"))
     rows = []
     for clock in clocks:
@@ -68,7 +71,8 @@ def queue_rows(clocks, now) -> str:
             unacknowledged="" if clock["acknowledged_at"] else " unacknowledged",
             left=late if breached else time_left((clock["due_at"] - now).total_seconds()),
             clock_url=clock_url, title=title, kind=kinds.get(clock["kind"], ""), grade=grade,
-            deadline=local_hm(clock["due_at"]), office=escape(clock["office__name"]), unit=escape(clock["unit__name"]),
+            deadline=local_hm(clock["due_at"]), office=escape(names.get(clock["office_id"], "")),
+            unit=escape(names.get(clock["unit_id"], "")),
             acknowledgement=ACKNOWLEDGED(by=escape(_person(clock)), at=local_hm(clock["acknowledged_at"]))
             if clock["acknowledged_at"] else ACKNOWLEDGE(clock_url=clock_url, id=pk, label=acknowledge),
         ))

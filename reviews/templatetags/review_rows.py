@@ -4,6 +4,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from infohub.rows import choice_labels, escape, local_hm_formatter
+from infohub.selectors import unit_names
 from submissions.models import Item
 
 register = template.Library()
@@ -29,7 +30,7 @@ INBOX_SOURCE = '<br><span class="muted">{}</span>'.format
 def inbox_rows(hops, tab: str, hop_url: str) -> str:
     """`hops`: dicts of the inbox view's INBOX_COLUMNS. The tick box is there only on the "received" tab."""
     classifications, urgencies, categories = _labels("classification"), _labels("urgency"), _labels("category")
-    local_hm, hop_url, rows = local_hm_formatter(), escape(hop_url), []
+    local_hm, hop_url, names, rows = local_hm_formatter(), escape(hop_url), unit_names(), []
     for hop in hops:
         pk, title = hop["id"], escape(hop["item__title"])
         classification, urgency = escape(hop["item__classification"]), escape(hop["item__urgency"])
@@ -39,9 +40,9 @@ def inbox_rows(hops, tab: str, hop_url: str) -> str:
             classification_label=classifications.get(hop["item__classification"]) or classification,
             hop_url=hop_url, id=pk, title=title,
             urgency=urgency, urgency_label=urgencies.get(hop["item__urgency"]) or urgency,
-            sender=escape(hop["sender__name"]),
+            sender=escape(names.get(hop["sender_id"], "")),
             # Forwarded items name the unit they started from under the sender.
-            source=INBOX_SOURCE(escape(hop["item__source_unit__name"]))
+            source=INBOX_SOURCE(escape(names.get(hop["item__source_unit_id"], "")))
             if hop["sender_id"] != hop["item__source_unit_id"] else "",
             category=categories.get(hop["item__category"]) or escape(hop["item__category"]),
             received=local_hm(hop["received_at"]),

@@ -149,11 +149,12 @@ def _file_and_sign(chain, good_item_data, n):
 
 
 def _queries(client, django_assert_max_num_queries, url) -> int:
-    from django.core.cache import caches
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    caches["local"].clear()  # each page as the first after a change to a unit: with its senders list
+    from infohub.selectors import forget_units
+
+    forget_units()  # each page as the first after a change to a unit: with its unit names and senders list
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)
