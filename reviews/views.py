@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from infohub.errors import ActionRefused
+from infohub.pagination import page_of_rows
 from submissions.forms import ItemForm
 from submissions.models import Category, Item, Urgency
 from submissions.selectors import item_for, version_diff
@@ -32,18 +33,17 @@ def _revision(request):
 # --- unit sign-off ------------------------------------------------------------------------------------------
 
 
-# A sign-off row shows the body (to read it in place) but none of the item's other long fields; the author
-# as User.__str__ names them.
+# A sign-off row shows the body (to read it in place) but none of the item's other long fields; the unit is
+# named from infohub.selectors.unit_names, the author as User.__str__ names them.
 SIGNOFF_COLUMNS = (
-    "id", "title", "body", "classification", "urgency", "submitted_at", "source_unit__name",
+    "id", "title", "body", "classification", "urgency", "submitted_at", "source_unit_id",
     "created_by__display_name", "created_by__first_name", "created_by__last_name", "created_by__username",
 )
 
 
 @login_required
 def signoff_list(request):
-    items = selectors.signoff_queue(request.user).only(*SIGNOFF_COLUMNS)
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of_rows(selectors.signoff_queue(request.user), request.GET.get("page"), PAGE_SIZE, SIGNOFF_COLUMNS)
     return render(
         request,
         "reviews/signoff_list.html",
@@ -135,9 +135,7 @@ def inbox(request):
     if not filters["sender"].isdigit():
         filters["sender"] = ""
     hops = selectors.inbox_for(request.user, status=INBOX_TABS.get(tab, Hop.Status.RECEIVED), filters=filters)
-    page = Paginator(hops, PAGE_SIZE).get_page(request.GET.get("page"))
-    # Rows as values, but counted on the plain query: values() would keep its joins in the count.
-    page.object_list = page.object_list.values(*INBOX_COLUMNS)
+    page = page_of_rows(hops, request.GET.get("page"), PAGE_SIZE, INBOX_COLUMNS)
     return render(
         request,
         "reviews/inbox.html",

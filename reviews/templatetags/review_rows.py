@@ -61,19 +61,26 @@ SIGNOFF_ROW = """<tr><td><input type="checkbox" name="items" value="{id}" aria-l
 """.format
 
 
+def _author(item: dict) -> str:
+    """User.__str__ from the row's created_by__ columns."""
+    full = f'{item["created_by__first_name"]} {item["created_by__last_name"]}'.strip()
+    return item["created_by__display_name"] or full or item["created_by__username"]
+
+
 @register.simple_tag
 def signoff_rows(items, signoff_url: str, read_label: str) -> str:
-    """`items`: the sign-off queue's items, with their source unit and author."""
+    """`items`: dicts of the sign-off view's SIGNOFF_COLUMNS."""
     classifications, urgencies = _labels("classification"), _labels("urgency")
     local_hm, signoff_url, read_label = local_hm_formatter(), escape(signoff_url), escape(read_label)
+    names = unit_names()
     return mark_safe("".join(
         SIGNOFF_ROW(
-            id=item.pk, title=escape(item.title), body=escape(item.body), read_label=read_label,
-            signoff_url=signoff_url, classification=escape(item.classification),
-            classification_label=classifications.get(item.classification) or escape(item.classification),
-            urgency=escape(item.urgency), urgency_label=urgencies.get(item.urgency) or escape(item.urgency),
-            unit=escape(item.source_unit.name), filed_by=escape(str(item.created_by)),
-            filed=local_hm(item.submitted_at), length=item.body_length,
+            id=item["id"], title=escape(item["title"]), body=escape(item["body"]), read_label=read_label,
+            signoff_url=signoff_url, classification=escape(item["classification"]),
+            classification_label=classifications.get(item["classification"]) or escape(item["classification"]),
+            urgency=escape(item["urgency"]), urgency_label=urgencies.get(item["urgency"]) or escape(item["urgency"]),
+            unit=escape(names.get(item["source_unit_id"], "")), filed_by=escape(_author(item)),
+            filed=local_hm(item["submitted_at"]), length=len(item["body"]),
         )
         for item in items
     ))

@@ -160,3 +160,15 @@ def test_the_units_reporting_to_an_office_follow_a_change_at_once(network):
     network.other_county.save()
     assert units_reporting_to({network.city.pk}) == [(network.county.pk, "东湖区委办公室")]
     assert units_reporting_to({network.province.pk}) == [(network.city.pk, "临江市委办公室"), (network.other_county.pk, "西岭县委办公室（新）")]
+
+
+def test_a_page_of_rows_comes_with_the_list_length_and_past_the_end_is_the_last_page(network):
+    from infohub.pagination import page_of_rows
+
+    units = Unit.objects.order_by("path")  # four units in the network
+    page = page_of_rows(units, "2", 3, ["name"])
+    assert page.paginator.count == 4 and page.number == 2 and [r["name"] for r in page.object_list] == ["西岭县委办公室"]
+    assert page_of_rows(units, "9", 3, ["name"]).number == 2
+    assert page_of_rows(units, "x", 3, ["name"]).number == 1
+    empty = page_of_rows(units.none(), "3", 3, ["name"])
+    assert empty.number == 1 and empty.paginator.count == 0 and list(empty.object_list) == []
