@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from infohub.errors import ActionRefused
 from infohub.models import Role, Unit
-from infohub.pagination import CappedPaginator
+from infohub.pagination import page_of_rows
 from infohub.roles import holds, unit_ids_where
 from reviews.models import Hop
 from submissions.selectors import item_for
@@ -24,6 +24,7 @@ from .models import Lapse
 from .templatetags.queue_rows import QUEUE_COLUMNS, queue_rows
 
 QUEUE_SIZE = 50
+QUEUE_COUNT_CAP = 1000  # past a thousand open deadlines the exact number tells a duty officer nothing
 
 
 @login_required
@@ -36,9 +37,7 @@ def queue(request):
         start = (int(number) - 1) * QUEUE_SIZE if number.isdigit() and int(number) > 0 else 0
         rows = clocks.values(*QUEUE_COLUMNS)[start:start + QUEUE_SIZE]
         return HttpResponse(render_to_string("alerts/_queue_rows.html", {"rows": rows, "now": now}))
-    page = CappedPaginator(clocks, QUEUE_SIZE).get_page(request.GET.get("page"))
-    # Rows as values, but counted on the plain query: values() would keep its joins in the count.
-    page.object_list = page.object_list.values(*QUEUE_COLUMNS)
+    page = page_of_rows(clocks, request.GET.get("page"), QUEUE_SIZE, QUEUE_COLUMNS, cap=QUEUE_COUNT_CAP)
     return render(request, "alerts/queue.html", {
         "page": page, "now": now, "is_duty": bool(unit_ids_where(request.user, Role.DUTY_OFFICER)),
         "refresh_seconds": settings.INFOHUB_QUEUE_REFRESH_SECONDS,

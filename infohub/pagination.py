@@ -1,5 +1,7 @@
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
-from django.db.models import Func, IntegerField, Subquery
+from django.db.models import IntegerField, Value
+from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
 
@@ -8,7 +10,9 @@ class CappedPaginator(Paginator):
     thousand tells the reader nothing, while counting tens of thousands of rows would cost more than the page.
     `count_label` reads "1000+" when the list goes on."""
 
-    cap = 1000
+    def __init__(self, object_list, per_page, *, cap: int = 1000, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = cap
 
     @cached_property
     def _seen(self) -> int:
@@ -23,20 +27,31 @@ class CappedPaginator(Paginator):
         return f"{self.cap}+" if self._seen > self.cap else str(self._seen)
 
 
-def page_of_rows(queryset, number, per_page: int, columns) -> Page:
-    """Page `number` of `queryset` as dicts of `columns`, with the list's length counted by the same statement
-    (an uncorrelated subquery, which Postgres runs once): the long lists compile and send one query instead of
-    two, on every refresh. A page number past the end gives the last page, as Paginator.get_page does."""
+def page_of_rows(queryset, number, per_page: int, columns, *, cap: int | None = None) -> Page:
+    """Page `number` of `queryset` as dicts of `columns`, with the list's length (counted to `cap` + 1 when
+    given, see CappedPaginator) in the same statement: an uncorrelated subquery, which Postgres runs once. The
+    long lists compile and send one query instead of two on every refresh. A page number past the end gives the
+    last page, as Paginator.get_page does."""
     try:
         number = max(int(number), 1)
     except (TypeError, ValueError):
         number = 1
-    # COUNT(*), not COUNT(id): the count can then come from the list's index alone.
-    length = Subquery(queryset.order_by().values(n=Func(template="COUNT(*)", output_field=IntegerField())))
+    # SELECT 1, not the id: the count can then come from the list's index alone.
+    listed = queryset.order_by().values(one=Value(1))
+    try:
+        sql, params = (listed[: cap + 1] if cap else listed).query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing, e.g. no units to look in
+        return Page([], 1, Paginator([], per_page))
+    length = RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS listed", params, output_field=IntegerField())
     start = (number - 1) * per_page
     rows = list(queryset.annotate(list_length=length).values(*columns, "list_length")[start:start + per_page])
-    paginator = Paginator(queryset, per_page)
+    paginator = CappedPaginator(queryset, per_page, cap=cap) if cap else Paginator(queryset, per_page)
     if not rows and number > 1:  # past the end: count alone, then the last page
-        return page_of_rows(queryset, paginator.num_pages, per_page, columns)
-    paginator.count = rows[0]["list_length"] if rows else 0  # Paginator.count is a cached_property
+        return page_of_rows(queryset, paginator.num_pages, per_page, columns, cap=cap)
+    seen = rows[0]["list_length"] if rows else 0
+    # Both are cached_property: set, they are never counted again.
+    if cap:
+        paginator._seen = seen
+    else:
+        paginator.count = seen
     return Page(rows, number, paginator)

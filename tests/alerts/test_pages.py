@@ -70,18 +70,19 @@ def test_the_queue_costs_the_same_queries_for_one_row_or_many(client, chain, dut
 
 def test_a_long_queue_counts_to_its_cap_and_says_so(chain, duty, clock):
     from alerts.selectors import urgent_queue
-    from infohub.pagination import CappedPaginator
+    from infohub.pagination import CappedPaginator, page_of_rows
 
     for i in range(3):
         file_emergency(chain.net, title=f"第{i}起突发事件")
 
-    class Small(CappedPaginator):
-        cap = 3
-
-    capped = Small(urgent_queue(duty.city_duty), 2)
+    capped = CappedPaginator(urgent_queue(duty.city_duty), 2, cap=3)
     assert (capped.count, capped.count_label, capped.num_pages) == (3, "3+", 2)
-    exact = Small(urgent_queue(duty.city_duty)[:2], 2)
+    exact = CappedPaginator(urgent_queue(duty.city_duty)[:2], 2, cap=3)
     assert (exact.count, exact.count_label) == (2, "2")
+    # the same, counted with the rows (four clocks): page 2 of 2, and past the end the last page
+    for number in ("2", "7"):
+        page = page_of_rows(urgent_queue(duty.city_duty), number, 2, ["id"], cap=3)
+        assert (page.number, page.paginator.count, page.paginator.count_label, len(page.object_list)) == (2, 3, "3+", 2)
 
 
 def test_htmx_refresh_returns_the_rows_alone(client, duty, clock):
