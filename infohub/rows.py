@@ -11,7 +11,7 @@ from html import escape  # django.utils.html.escape is this plus lazy-string sup
 
 from django.utils import timezone
 
-__all__ = ["choice_labels", "choices_of", "escape", "local_hm_formatter"]
+__all__ = ["choice_labels", "choices_of", "escape", "local_hm_formatter", "person_name"]
 
 
 @cache
@@ -30,3 +30,9 @@ def local_hm_formatter():
     """Like the local_hm filter ("11-23 14:05" local time), with the time zone looked up once per page."""
     tz = timezone.get_current_timezone()
     return lambda when: when.astimezone(tz).strftime("%m-%d %H:%M") if when else ""
+
+
+def person_name(row: dict, prefix: str) -> str:
+    """User.__str__ from a values() row's `<prefix>__display_name`, `__first_name`, `__last_name`, `__username`."""
+    full = f'{row[f"{prefix}__first_name"] or ""} {row[f"{prefix}__last_name"] or ""}'.strip()
+    return row[f"{prefix}__display_name"] or full or row[f"{prefix}__username"] or ""

@@ -56,10 +56,17 @@ def forget_units(**kwargs) -> None:
     _kept.clear()
 
 
+class _UnitNames(dict):
+    def __missing__(self, pk) -> str:
+        """A unit made in another process within the minute: read them all again, once."""
+        forget_units()
+        return unit_names().get(pk, "")
+
+
 def unit_names() -> dict[int, str]:
-    """{id: name} of every unit. List rows name their units from here rather than joining the unit table: on
-    the long lists, planning those joins cost Postgres more than running the query."""
-    return _kept_a_minute("unit-names", lambda: dict(Unit.objects.values_list("pk", "name")))
+    """{id: name} of every unit, by `names[id]`. List rows name their units from here rather than joining the
+    unit table: on the long lists, planning those joins cost Postgres more than running the query."""
+    return _kept_a_minute("unit-names", lambda: _UnitNames(Unit.objects.values_list("pk", "name")))
 
 
 def units_reporting_to(office_ids) -> list[tuple[int, str]]:

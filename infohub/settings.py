@@ -86,7 +86,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
     # Server-side binding, and a statement run five times on a connection is prepared: Postgres then plans the
-    # list pages' joins once per connection instead of on every request (a third of their database time).
+    # list pages' joins once per connection instead of on every request (a third or more of
+    # their database time, measured).
     # Turn off behind PgBouncer in transaction mode, which cannot keep prepared statements.
     DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 if env.bool("DATABASE_POOL", default=False):

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from infohub.rows import choice_labels, escape, local_hm_formatter
+from infohub.rows import choice_labels, escape, local_hm_formatter, person_name
 from infohub.selectors import unit_names
 from submissions.models import Item
 
@@ -44,12 +44,6 @@ def time_left(seconds: float) -> str:
     return f"−{text}" if seconds < 0 else text
 
 
-def _person(row: dict) -> str:
-    """User.__str__ from the row's columns."""
-    full = f'{row["acknowledged_by__first_name"]} {row["acknowledged_by__last_name"]}'.strip()
-    return row["acknowledged_by__display_name"] or full or row["acknowledged_by__username"] or ""
-
-
 @register.simple_tag
 def queue_rows(clocks, now) -> str:
     """`clocks`: dicts of QUEUE_COLUMNS, least time left first; `now`: the time the countdowns start from."""
@@ -71,9 +65,9 @@ def queue_rows(clocks, now) -> str:
             unacknowledged="" if clock["acknowledged_at"] else " unacknowledged",
             left=late if breached else time_left((clock["due_at"] - now).total_seconds()),
             clock_url=clock_url, title=title, kind=kinds.get(clock["kind"], ""), grade=grade,
-            deadline=local_hm(clock["due_at"]), office=escape(names.get(clock["office_id"], "")),
-            unit=escape(names.get(clock["unit_id"], "")),
-            acknowledgement=ACKNOWLEDGED(by=escape(_person(clock)), at=local_hm(clock["acknowledged_at"]))
+            deadline=local_hm(clock["due_at"]), office=escape(names[clock["office_id"]]),
+            unit=escape(names[clock["unit_id"]]),
+            acknowledgement=ACKNOWLEDGED(by=escape(person_name(clock, "acknowledged_by")), at=local_hm(clock["acknowledged_at"]))
             if clock["acknowledged_at"] else ACKNOWLEDGE(clock_url=clock_url, id=pk, label=acknowledge),
         ))
     return mark_safe("".join(rows))

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from infohub.rows import choice_labels, escape, local_hm_formatter
+from infohub.rows import choice_labels, escape, local_hm_formatter, person_name
 from infohub.selectors import unit_names
 from submissions.models import Item
 
@@ -40,9 +40,9 @@ def inbox_rows(hops, tab: str, hop_url: str) -> str:
             classification_label=classifications.get(hop["item__classification"]) or classification,
             hop_url=hop_url, id=pk, title=title,
             urgency=urgency, urgency_label=urgencies.get(hop["item__urgency"]) or urgency,
-            sender=escape(names.get(hop["sender_id"], "")),
+            sender=escape(names[hop["sender_id"]]),
             # Forwarded items name the unit they started from under the sender.
-            source=INBOX_SOURCE(escape(names.get(hop["item__source_unit_id"], "")))
+            source=INBOX_SOURCE(escape(names[hop["item__source_unit_id"]]))
             if hop["sender_id"] != hop["item__source_unit_id"] else "",
             category=categories.get(hop["item__category"]) or escape(hop["item__category"]),
             received=local_hm(hop["received_at"]),
@@ -61,12 +61,6 @@ SIGNOFF_ROW = """<tr><td><input type="checkbox" name="items" value="{id}" aria-l
 """.format
 
 
-def _author(item: dict) -> str:
-    """User.__str__ from the row's created_by__ columns."""
-    full = f'{item["created_by__first_name"]} {item["created_by__last_name"]}'.strip()
-    return item["created_by__display_name"] or full or item["created_by__username"]
-
-
 @register.simple_tag
 def signoff_rows(items, signoff_url: str, read_label: str) -> str:
     """`items`: dicts of the sign-off view's SIGNOFF_COLUMNS."""
@@ -79,7 +73,7 @@ def signoff_rows(items, signoff_url: str, read_label: str) -> str:
             signoff_url=signoff_url, classification=escape(item["classification"]),
             classification_label=classifications.get(item["classification"]) or escape(item["classification"]),
             urgency=escape(item["urgency"]), urgency_label=urgencies.get(item["urgency"]) or escape(item["urgency"]),
-            unit=escape(names.get(item["source_unit_id"], "")), filed_by=escape(_author(item)),
+            unit=escape(names[item["source_unit_id"]]), filed_by=escape(person_name(item, "created_by")),
             filed=local_hm(item["submitted_at"]), length=len(item["body"]),
         )
         for item in items

@@ -172,3 +172,12 @@ def test_a_page_of_rows_comes_with_the_list_length_and_past_the_end_is_the_last_
     assert page_of_rows(units, "x", 3, ["name"]).number == 1
     empty = page_of_rows(units.none(), "3", 3, ["name"])
     assert empty.number == 1 and empty.paginator.count == 0 and list(empty.object_list) == []
+
+
+def test_a_unit_made_elsewhere_is_named_at_once(network):
+    from infohub.selectors import unit_names
+
+    assert unit_names()[network.city.pk] == "临江市委办公室"
+    # bulk_create sends no signal: as if another process had made the unit a moment ago
+    (made,) = Unit.objects.bulk_create([Unit(name="新设联络点", code="t-new", level=Level.COUNTY, parent=network.city)])
+    assert unit_names()[made.pk] == "新设联络点"
