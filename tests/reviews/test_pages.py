@@ -91,6 +91,21 @@ def test_inbox_filters_keep_what_was_chosen(client, chain, hop):
     assert '<option value="urgent" selected>' in page and '<option value="normal">' in page
 
 
+def test_a_searched_inbox_pages_and_counts_only_what_matches(client, chain, good_item_data):
+    net = chain.net
+    _file_and_sign(chain, good_item_data, 27)  # titles 第0条 … 第26条, all "网格" in the body
+    item = submissions.item_create(actor=net.clerk, unit=net.county,
+                                   data={**good_item_data, "title": "防汛物资储备情况", "body": "全县储备防汛沙袋五万条。"})
+    services.signoff_approve(actor=net.director, item=submissions.item_submit(actor=net.clerk, item=item))
+    client.force_login(net.city_editor)
+    found = client.get(reverse("reviews:inbox"), {"q": "防汛", "older_than_hours": "0"}).content.decode()
+    assert "防汛物资储备情况" in found and "第0条" not in found and 'class="pagination"' not in found
+    # 28 received: two pages of 25, the second with three rows, and a page past the end shows that one
+    for number in ("2", "9"):
+        second = client.get(reverse("reviews:inbox"), {"page": number}).content.decode()
+        assert second.count('name="hops"') == 3 and "第 2 页，共 2 页 · 共 28 条" in second
+
+
 def test_return_without_reason_is_refused_with_a_message(client, chain, filed_item):
     client.force_login(chain.net.director)
     response = client.post(reverse("reviews:signoff_return", args=[filed_item.pk]), {"reason": ""}, follow=True)
