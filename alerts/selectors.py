@@ -7,6 +7,7 @@ from django.http import Http404
 
 from infohub.models import Role, Unit, User
 from infohub.roles import unit_ids_where
+from reviews.models import Hop
 
 from .models import Chase, Clock, Lapse
 
@@ -37,12 +38,12 @@ def clock_for(user: User, pk) -> Clock:
         raise Http404 from None
 
 
-def jurisdiction(user: User, *roles: str) -> Q:
-    """Units at or below those where the user holds one of the roles, as a filter on `unit__path`."""
+def jurisdiction(user: User, *roles: str, path: str = "unit__path") -> Q:
+    """Units at or below those where the user holds one of the roles, as a filter on the `path` field."""
     paths = Unit.objects.filter(pk__in=unit_ids_where(user, *roles)).values_list("path", flat=True)
     condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(unit__path__startswith=path)
+    for prefix in paths:
+        condition |= Q(**{f"{path}__startswith": prefix})
     return condition
 
 
@@ -54,6 +55,11 @@ def lapses_visible_to(user: User) -> QuerySet[Lapse]:
         .select_related("unit", "person", "item", "recorded_by")
         .order_by("-created_at", "-id")
     )
+
+
+def may_record_lapse(user: User, item) -> bool:
+    """False (误报) and concealed (瞒报) reports are recorded by an editor of an office the item reached."""
+    return Hop.objects.filter(item=item, office_id__in=unit_ids_where(user, Role.EDITOR)).exists()
 
 
 def lapse_totals(lapses: QuerySet[Lapse]) -> list[dict]:
@@ -78,8 +84,6 @@ def chases_visible_to(user: User) -> QuerySet[Chase]:
 
 def chaseable_units(user: User) -> QuerySet[Unit]:
     """The units a duty officer may chase: everything below their duty offices."""
-    paths = Unit.objects.filter(pk__in=unit_ids_where(user, Role.DUTY_OFFICER)).values_list("path", flat=True)
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return Unit.objects.filter(condition, is_active=True).exclude(pk__in=unit_ids_where(user, Role.DUTY_OFFICER))
+    return Unit.objects.filter(jurisdiction(user, Role.DUTY_OFFICER, path="path"), is_active=True).exclude(
+        pk__in=unit_ids_where(user, Role.DUTY_OFFICER)
+    )

@@ -28,6 +28,7 @@ from reviews.selectors import holder_of
 from reviews.services import destination_of
 from submissions.models import EventGrade, Item, ReportKind
 
+from . import selectors
 from .models import Chase, Clock, DeadlinePolicy, Escalation, Lapse
 
 # --- policies ------------------------------------------------------------------------------------------------
@@ -439,15 +440,12 @@ def _answer_chases(item: Item, at: datetime) -> None:
 
 def lapse_record(*, actor: User, item: Item, kind: str, reason: str) -> Lapse:
     """误报 / 瞒报: an editor of an office that received the item records it against the source unit."""
-    from reviews.models import Hop
-
     reason = (reason or "").strip()
     if kind not in (Lapse.Kind.FALSE, Lapse.Kind.CONCEALED):
         raise ActionRefused(_("Only false and concealed reports are recorded by hand; lateness is recorded by the clocks."))
     if not reason:
         raise ActionRefused(_("Give the reason: the unit and the scoring need it."))
-    offices = Hop.objects.filter(item=item).values_list("office_id", flat=True)
-    if not any(holds(actor, Role.EDITOR, office) for office in offices):
+    if not selectors.may_record_lapse(actor, item):
         raise NotPermitted(_("Only an editor of an office that received this item can record it."))
     with transaction.atomic():
         if Lapse.objects.filter(item=item, kind=kind).exists():

@@ -13,9 +13,8 @@ from django.views.decorators.http import require_POST
 
 from infohub.errors import ActionRefused
 from infohub.models import Role, Unit
-from infohub.pagination import page_of_rows
+from infohub.pagination import page_number, page_of_rows
 from infohub.roles import holds, unit_ids_where
-from reviews.models import Hop
 from submissions.selectors import item_for
 
 from . import selectors, services
@@ -33,8 +32,7 @@ def queue(request):
     the page around them (no context processors either), as every open page asks all day."""
     clocks, now = selectors.urgent_queue(request.user), timezone.now()
     if request.htmx:
-        number = request.GET.get("page", "")
-        start = (int(number) - 1) * QUEUE_SIZE if number.isdigit() and int(number) > 0 else 0
+        start = (page_number(request.GET.get("page")) - 1) * QUEUE_SIZE
         rows = clocks.values(*QUEUE_COLUMNS)[start:start + QUEUE_SIZE]
         return HttpResponse(render_to_string("alerts/_queue_rows.html", {"rows": rows, "now": now}))
     page = page_of_rows(clocks, request.GET.get("page"), QUEUE_SIZE, QUEUE_COLUMNS, cap=QUEUE_COUNT_CAP)
@@ -138,8 +136,7 @@ def lapse_list(request):
 def lapse_create(request, item_pk):
     """An editor of an office that received the item records a false (误报) or concealed (瞒报) report."""
     item = item_for(request.user, item_pk)
-    offices = Hop.objects.filter(item=item).values_list("office_id", flat=True)
-    if not any(holds(request.user, Role.EDITOR, office) for office in offices):
+    if not selectors.may_record_lapse(request.user, item):
         messages.error(request, _("Only an editor of an office that received this item can record it."))
         return redirect("submissions:item_detail", pk=item.pk)
     form = LapseForm(request.POST or None)

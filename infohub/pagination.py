@@ -27,15 +27,20 @@ class CappedPaginator(Paginator):
         return f"{self.cap}+" if self._seen > self.cap else str(self._seen)
 
 
+def page_number(value) -> int:
+    """A page number from the query string: whatever someone typed; nonsense and numbers below 1 mean 1."""
+    try:
+        return max(int(value), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
 def page_of_rows(queryset, number, per_page: int, columns, *, cap: int | None = None) -> Page:
     """Page `number` of `queryset` as dicts of `columns`, with the list's length (counted to `cap` + 1 when
     given, see CappedPaginator) in the same statement: an uncorrelated subquery, which Postgres runs once. The
     long lists compile and send one query instead of two on every refresh. A page number past the end gives the
     last page, as Paginator.get_page does."""
-    try:
-        number = max(int(number), 1)
-    except (TypeError, ValueError):
-        number = 1
+    number = page_number(number)
     # SELECT 1, not the id: the count can then come from the list's index alone.
     listed = queryset.order_by().values(one=Value(1))
     try:
