@@ -1,11 +1,15 @@
 """The emergency rules follow the review chain through its signals; submissions and reviews never import us."""
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from infohub import listcache
 from reviews.signals import item_received
+from submissions.models import Item
 from submissions.signals import item_filed
 
 from . import services
+from .models import Chase, Clock
 
 
 @receiver(item_filed, dispatch_uid="alerts.item_filed")
@@ -16,3 +20,22 @@ def start_or_meet_clocks(sender, item, at, **kwargs):
 @receiver(item_received, dispatch_uid="alerts.item_received")
 def stop_clocks(sender, item, office, at, **kwargs):
     services.on_item_received(item, office, at)
+
+
+# Kept urgent-queue rows follow the clocks, items and chases they show (infohub.listcache).
+
+@receiver([post_save, post_delete], sender=Clock, dispatch_uid="alerts.listcache.clock")
+def clock_changed(sender, instance, **kwargs):
+    listcache.changed(listcache.office(instance.office_id))
+
+
+@receiver([post_save, post_delete], sender=Item, dispatch_uid="alerts.listcache.item")
+def item_changed(sender, instance, **kwargs):
+    offices = Clock.objects.filter(item_id=instance.pk).values_list("office_id", flat=True).distinct()
+    listcache.changed(*map(listcache.office, offices))
+
+
+@receiver(post_save, sender=Chase, dispatch_uid="alerts.listcache.chase")
+def chase_changed(sender, instance, **kwargs):
+    offices = Clock.objects.filter(chase_id=instance.pk).values_list("office_id", flat=True).distinct()
+    listcache.changed(*map(listcache.office, offices))

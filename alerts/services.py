@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from infohub import listcache
 from infohub.errors import ActionRefused, IllegalTransition, NotPermitted
 from infohub.models import Role, Unit, User
 from infohub.roles import holds
@@ -138,8 +139,10 @@ def on_item_filed(item: Item, at: datetime) -> None:
                                                        state=Clock.State.RUNNING)
     for clock in running:
         _stop(clock, at=at, by="follow_up")
-    Clock.objects.filter(item_id=item.first_report_id, kind=Clock.Kind.FOLLOW_UP, state=Clock.State.BREACHED,
-                         stopped_at=None).update(stopped_at=at, stopped_by="follow_up")
+    late = Clock.objects.filter(item_id=item.first_report_id, kind=Clock.Kind.FOLLOW_UP, state=Clock.State.BREACHED,
+                                stopped_at=None)
+    listcache.changed(*map(listcache.office, late.values_list("office_id", flat=True)))  # .update() sends no signal
+    late.update(stopped_at=at, stopped_by="follow_up")
     first = item.first_report
     if item.report_kind == ReportKind.FOLLOW_UP and EventGrade.needs_twice_daily_follow_ups(first.event_grade):
         _start_follow_up_clock(first, after=at)
@@ -410,6 +413,7 @@ def chase_record(*, actor: User, office: Unit, unit: Unit, channel: str, summary
         _start_clock(kind=Clock.Kind.CHASE, office=office, unit=unit, chase=chase, started_at=now,
                      due_at=chase.due_at, policy=policy)
         Clock.objects.filter(chase=chase).update(acknowledged_at=now, acknowledged_by=actor)
+        listcache.changed(listcache.office(office.pk))  # .update() sends no signal
         audit_record(actor=actor, action="chase.record", obj=chase, to_state=chase.state, reason=summary,
                      data={"unit": unit.pk, "channel": channel})
         notify(

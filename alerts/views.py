@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from infohub import listcache
 from infohub.errors import ActionRefused
 from infohub.models import Role, Unit
 from infohub.pagination import page_number, page_of_rows
@@ -31,13 +32,26 @@ def queue(request):
     """The urgent queue. htmx asks again every few seconds for the rows alone: those it gets without a count or
     the page around them (no context processors either), as every open page asks all day."""
     clocks, now = selectors.urgent_queue(request.user), timezone.now()
-    if request.htmx:
+
+    def rows_alone():
         start = (page_number(request.GET.get("page")) - 1) * QUEUE_SIZE
         rows = clocks.values(*QUEUE_COLUMNS)[start:start + QUEUE_SIZE]
-        return HttpResponse(render_to_string("alerts/_queue_rows.html", {"rows": rows, "now": now}))
-    page = page_of_rows(clocks, request.GET.get("page"), QUEUE_SIZE, QUEUE_COLUMNS, cap=QUEUE_COUNT_CAP)
+        return render_to_string("alerts/_queue_rows.html", {"rows": rows, "now": now})
+
+    def rows_and_pages():
+        page = page_of_rows(clocks, request.GET.get("page"), QUEUE_SIZE, QUEUE_COLUMNS, cap=QUEUE_COUNT_CAP)
+        return (render_to_string("alerts/_queue_rows.html", {"rows": page.object_list, "now": now}),
+                render_to_string("includes/pagination.html", {"page": page}, request), page.number)
+
+    offices = unit_ids_where(request.user, Role.DUTY_OFFICER)
+    scopes = [listcache.NAMES, *map(listcache.office, sorted(offices))]
+    # Kept rows show "time left" as of up to ten seconds ago; the page's script recounts it every second.
+    key = (sorted(offices), int(now.timestamp()) // 10, *listcache.reader_key(request))
+    if request.htmx:
+        return HttpResponse(listcache.rendered("queue-rows", scopes, key, rows_alone))
+    rows, pagination, number = listcache.rendered("queue", scopes, key, rows_and_pages)
     return render(request, "alerts/queue.html", {
-        "page": page, "now": now, "is_duty": bool(unit_ids_where(request.user, Role.DUTY_OFFICER)),
+        "rows": rows, "pagination": pagination, "page_number": number, "is_duty": bool(offices),
         "refresh_seconds": settings.INFOHUB_QUEUE_REFRESH_SECONDS,
     })
 

@@ -10,8 +10,20 @@ class InfohubConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from .models import Unit
+        from . import listcache
+        from .models import Unit, User
         from .selectors import forget_units
 
         post_save.connect(forget_units, sender=Unit, dispatch_uid="infohub.forget_units.save")
         post_delete.connect(forget_units, sender=Unit, dispatch_uid="infohub.forget_units.delete")
+
+        # Every list names units and people.
+        def names_changed(sender, update_fields=None, **kwargs):
+            if not (update_fields and set(update_fields) <= {"last_login", "password"}):  # a login is no new name
+                listcache.changed(listcache.NAMES)
+
+        for model in (Unit, User):
+            post_save.connect(names_changed, sender=model, weak=False,
+                              dispatch_uid=f"infohub.listcache.{model.__name__}.save")
+            post_delete.connect(names_changed, sender=model, weak=False,
+                                dispatch_uid=f"infohub.listcache.{model.__name__}.delete")

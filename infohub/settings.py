@@ -253,6 +253,9 @@ INFOHUB_SWEEP_BUDGET_SECONDS = env.float("INFOHUB_SWEEP_BUDGET_SECONDS", default
 INFOHUB_SMS_BACKEND = env.str("INFOHUB_SMS_BACKEND", default="alerts.sms.LoggingSmsBackend")
 # The urgent queue refreshes itself this often (seconds); the countdown ticks every second in the browser.
 INFOHUB_QUEUE_REFRESH_SECONDS = env.int("INFOHUB_QUEUE_REFRESH_SECONDS", default=15)
+# Rendered rows of the inbox, sign-off list and urgent queue are kept in Redis until what they show changes
+# (infohub.listcache), and at most this long; 0 renders them on every request.
+INFOHUB_LIST_CACHE_SECONDS = env.int("LIST_CACHE_SECONDS", default=60)
 
 # An emergency's event time may not lie in the future (beyond clock drift) nor absurdly far back.
 INFOHUB_EVENT_TIME_MAX_AGE_DAYS = env.int("INFOHUB_EVENT_TIME_MAX_AGE_DAYS", default=365)

@@ -5,12 +5,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from infohub import listcache
 from infohub.errors import ActionRefused
+from infohub.models import Role
 from infohub.pagination import page_of_rows
+from infohub.roles import unit_ids_where
 from submissions.forms import ItemForm
 from submissions.models import Category, Item, Urgency
 from submissions.selectors import item_for, version_diff
@@ -43,13 +47,20 @@ SIGNOFF_COLUMNS = (
 
 @login_required
 def signoff_list(request):
-    page = page_of_rows(selectors.signoff_queue(request.user), request.GET.get("page"), PAGE_SIZE, SIGNOFF_COLUMNS)
-    return render(
-        request,
-        "reviews/signoff_list.html",
-        # Links are the prefix reversed once plus the id: reversing per row is a visible share of a long list.
-        {"page": page, "signoff_url": reverse("reviews:signoff_list"), "read_label": _("Read")},
-    )
+    units = unit_ids_where(request.user, Role.DIRECTOR)
+
+    def listing():
+        page = page_of_rows(selectors.signoff_queue(request.user), request.GET.get("page"), PAGE_SIZE, SIGNOFF_COLUMNS)
+        return render_to_string(
+            "reviews/_signoff_listing.html",
+            # Links are the prefix reversed once plus the id: reversing per row is a visible share of a long list.
+            {"page": page, "signoff_url": reverse("reviews:signoff_list"), "read_label": _("Read")},
+            request,
+        )
+
+    scopes = [listcache.NAMES, *map(listcache.unit, sorted(units))]
+    key = (sorted(units), *listcache.reader_key(request))
+    return render(request, "reviews/signoff_list.html", {"listing": listcache.rendered("signoff", scopes, key, listing)})
 
 
 @login_required
@@ -134,20 +145,31 @@ def inbox(request):
         filters["older_than_hours"] = ""
     if not filters["sender"].isdigit():
         filters["sender"] = ""
-    hops = selectors.inbox_for(request.user, status=INBOX_TABS.get(tab, Hop.Status.RECEIVED), filters=filters)
-    page = page_of_rows(hops, request.GET.get("page"), PAGE_SIZE, INBOX_COLUMNS)
+
+    def listing():
+        hops = selectors.inbox_for(request.user, status=INBOX_TABS.get(tab, Hop.Status.RECEIVED), filters=filters)
+        page = page_of_rows(hops, request.GET.get("page"), PAGE_SIZE, INBOX_COLUMNS)
+        return render_to_string("reviews/_inbox_listing.html", {
+            "page": page, "tab": tab, "hop_url": reverse("reviews:hop_detail", args=[0]).removesuffix("0/"),
+        }, request)
+
+    offices = unit_ids_where(request.user, Role.EDITOR)
+    if filters["older_than_hours"]:  # what it shows changes with the clock alone
+        rows = listing()
+    else:
+        scopes = [listcache.NAMES, *map(listcache.office, sorted(offices))]
+        rows = listcache.rendered("inbox", scopes, (sorted(offices), *listcache.reader_key(request)), listing)
     return render(
         request,
         "reviews/inbox.html",
         {
-            "page": page,
+            "listing": rows,
             "tab": tab,
             "tabs": [(key, Hop.Status(value).label) for key, value in INBOX_TABS.items()],
             "filters": filters,
             "categories": Category.choices,
             "urgencies": Urgency.choices,
             "senders": selectors.senders_for(request.user),
-            "hop_url": reverse("reviews:hop_detail", args=[0]).removesuffix("0/"),
         },
     )
 

@@ -5,7 +5,9 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from alerts import services
 from alerts.models import Chase, Clock, Lapse
+from alerts.sweep import sweep_all
 from reviews import services as reviews
 
 from .conftest import NOW, file_emergency
@@ -41,8 +43,6 @@ def test_a_row_counts_down_from_the_moment_it_was_drawn_and_a_breached_one_says_
     assert "data-countdown>1:30:00<" in rows  # the city's two hours, half an hour after the event
     assert "unacknowledged" in rows and "一般" in rows  # the event grade's label
     traveller.move_to(clock.due_at + timedelta(seconds=1))
-    from alerts.sweep import sweep_all
-
     sweep_all()
     rows = client.get(reverse("alerts:queue"), headers={"HX-Request": "true"}).content.decode()
     assert "state-breached" in rows and "data-countdown>迟报<" in rows
@@ -159,8 +159,6 @@ def test_a_clerk_cannot_chase(client, chain):
 def test_lapses_are_seen_by_the_unit_and_the_offices_above_but_not_by_a_foreign_city(client, chain, duty, clock,
                                                                                      traveller):
     traveller.move_to(clock.due_at + timedelta(seconds=1))
-    from alerts.sweep import sweep_all
-
     sweep_all()
     assert Lapse.objects.filter(kind="late").exists()
     for viewer, sees in ((chain.net.director, True), (duty.city_duty, True), (chain.province_editor, True),
@@ -207,3 +205,27 @@ def test_time_left_reads_as_the_pages_script_writes_it(seconds, shown):
     from alerts.templatetags.queue_rows import time_left
 
     assert time_left(seconds) == shown
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_queue_follows_new_emergencies_acknowledgement_and_breach(client, chain, duty, traveller):
+    """Its rows are kept between refreshes (infohub.listcache) and must still show each change at once."""
+    client.force_login(duty.city_duty)
+
+    def rows():
+        return client.get(reverse("alerts:queue"), headers={"HX-Request": "true"}).content.decode()
+
+    for _ in range(2):
+        assert "state-running" not in rows()
+    item = file_emergency(chain.net, event_time=NOW - timedelta(minutes=30))
+    assert item.title in rows()
+    clock = Clock.objects.get(item=item, level="city", kind="report")
+    rows()
+    services.acknowledge(actor=duty.city_duty2, clock=clock)
+    assert "unacknowledged" not in rows()
+    traveller.move_to(clock.due_at + timedelta(seconds=1))
+    rows()
+    sweep_all()
+    assert "state-breached" in rows()
+    page = client.get(reverse("alerts:queue")).content.decode()
+    assert "state-breached" in page and page.count("state-breached") == 1

@@ -38,7 +38,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from .common import ROOT, fresh_database, gunicorn, load, session_for
+from .common import ROOT, fresh_database, gunicorn, load, queries_per_page, session_for
 
 CLOCKS = int(os.environ.get("BENCH_CLOCKS", "10000"))
 QUEUE_CLOCKS = int(os.environ.get("BENCH_QUEUE_CLOCKS", "100000"))
@@ -339,21 +339,6 @@ def fill_queue(province, cities, counties, clerk_of) -> float:
     return time.perf_counter() - started
 
 
-def queries_per_page(user, path, **headers) -> int:
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    from infohub.selectors import forget_units
-
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    forget_units()  # count as the first page after a change to a unit: with the unit names' query
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(path, **headers).status_code == 200
-    return len(captured)
-
-
 def urgent_queue_page(province, cities, counties, clerk_of) -> None:
     from django.utils import timezone
 
@@ -370,19 +355,20 @@ def urgent_queue_page(province, cities, counties, clerk_of) -> None:
     officers = list(User.objects.filter(roles__unit=cities[0], roles__role=Role.DUTY_OFFICER).order_by("pk"))
     small_officer = User.objects.filter(roles__unit=cities[-1], roles__role=Role.DUTY_OFFICER).first()
     htmx = {"HTTP_HX_REQUEST": "true"}
-    print(f"SQL queries per page (big queue vs 2 rows): full page {queries_per_page(officers[0], '/alerts/')} vs "
-          f"{queries_per_page(small_officer, '/alerts/')}, page 3 {queries_per_page(officers[0], '/alerts/?page=3')}; "
+    print("SQL queries per page, rendered / rows kept (big queue vs 2 rows): "
+          f"full page {queries_per_page(officers[0], '/alerts/')} vs {queries_per_page(small_officer, '/alerts/')}, "
+          f"page 3 {queries_per_page(officers[0], '/alerts/?page=3')}; "
           f"htmx refresh {queries_per_page(officers[0], '/alerts/', **htmx)} vs "
           f"{queries_per_page(small_officer, '/alerts/', **htmx)}")
     sessions = [session_for(user) for user in officers[:CLIENTS]]
-    with gunicorn() as port:
-        load(port, [[("/alerts/", s)] * 3 for s in sessions], "warm-up")
-        paths = [[(f"/alerts/?page={1 + n % 3}", sessions[c]) for n in range(REQUESTS_PER_CLIENT)]
-                 for c in range(CLIENTS)]
-        print(load(port, paths, "urgent queue, 20 duty officers of the big office, pages 1–3").report())
-        # What an open page asks every INFOHUB_QUEUE_REFRESH_SECONDS: the rows alone.
-        refresh = [[("/alerts/", sessions[c])] * REQUESTS_PER_CLIENT for c in range(CLIENTS)]
-        print(load(port, refresh, "the same, htmx refresh of page 1 (rows only)", headers={"HX-Request": "true"}).report())
+    paths = [[(f"/alerts/?page={1 + n % 3}", sessions[c]) for n in range(REQUESTS_PER_CLIENT)] for c in range(CLIENTS)]
+    # What an open page asks every INFOHUB_QUEUE_REFRESH_SECONDS: the rows alone.
+    refresh = [[("/alerts/", sessions[c])] * REQUESTS_PER_CLIENT for c in range(CLIENTS)]
+    for kept, settings_env in (("rows kept", {}), ("rendered every time", {"LIST_CACHE_SECONDS": "0"})):
+        with gunicorn(**settings_env) as port:
+            load(port, [[("/alerts/", s)] * 3 for s in sessions], "warm-up")
+            print(load(port, paths, f"urgent queue, 20 duty officers of the big office, pages 1–3 ({kept})").report())
+            print(load(port, refresh, f"the same, htmx refresh of page 1 ({kept})", headers={"HX-Request": "true"}).report())
 
 
 def main() -> None:

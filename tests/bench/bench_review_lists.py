@@ -9,7 +9,7 @@ list instead). BENCH_KEEP=1 keeps the data for the next run, which then starts a
 import os
 import time
 
-from .common import fresh_database, gunicorn, load, session_for
+from .common import fresh_database, gunicorn, load, queries_per_page, session_for
 
 ITEMS = int(os.environ.get("BENCH_ITEMS", "1000000"))
 REQUESTS_PER_CLIENT = int(os.environ.get("BENCH_REQUESTS", "50"))
@@ -98,21 +98,6 @@ def fill_items(counties, people) -> float:
     return time.perf_counter() - started
 
 
-def queries_per_page(user, path) -> int:
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    from infohub.selectors import forget_units
-
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    forget_units()  # count as the first page after a change to a unit: with the unit names' query
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(path).status_code == 200
-    return len(captured)
-
-
 def main() -> None:
     from django.core.management import call_command
 
@@ -141,17 +126,18 @@ def main() -> None:
         keep = list(received.order_by("pk").values_list("pk", flat=True)[:2])
         received.exclude(pk__in=keep).update(status="adopted", adoption="full")
         small_editor = people[(small_city.pk, Role.EDITOR)]
-        print("SQL queries per page (large list vs 2 rows): inbox "
+        print("SQL queries per page, rendered / rows kept (large list vs 2 rows): inbox "
               f"{queries_per_page(editor, '/reviews/inbox/')} vs {queries_per_page(small_editor, '/reviews/inbox/')}, "
               f"sign-off list {queries_per_page(director, '/reviews/signoff/')}")
 
         editors = [session_for(people[(c.pk, Role.EDITOR)]) for c in cities]
         directors = [session_for(people[(c.pk, Role.DIRECTOR)]) for c in counties[:CLIENTS]]
-        with gunicorn() as port:
-            load(port, [[("/reviews/inbox/", s)] * 3 for s in editors], "warm-up")
-            inbox_paths = [[(f"/reviews/inbox/?page={1 + n % 5}", editors[c]) for n in range(REQUESTS_PER_CLIENT)]
-                           for c in range(CLIENTS)]
-            print(load(port, inbox_paths, "editor inbox (20 clients)").report())
-            signoff_paths = [[(f"/reviews/signoff/?page={1 + n % 3}", directors[c]) for n in range(REQUESTS_PER_CLIENT)]
-                             for c in range(CLIENTS)]
-            print(load(port, signoff_paths, "director sign-off list (20 clients)").report())
+        inbox_paths = [[(f"/reviews/inbox/?page={1 + n % 5}", editors[c]) for n in range(REQUESTS_PER_CLIENT)]
+                       for c in range(CLIENTS)]
+        signoff_paths = [[(f"/reviews/signoff/?page={1 + n % 3}", directors[c]) for n in range(REQUESTS_PER_CLIENT)]
+                         for c in range(CLIENTS)]
+        for kept, settings_env in (("rows kept", {}), ("rendered every time", {"LIST_CACHE_SECONDS": "0"})):
+            with gunicorn(**settings_env) as port:
+                load(port, [[("/reviews/inbox/", s)] * 3 for s in editors], "warm-up")
+                print(load(port, inbox_paths, f"editor inbox (20 clients, {kept})").report())
+                print(load(port, signoff_paths, f"director sign-off list (20 clients, {kept})").report())

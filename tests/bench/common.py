@@ -55,6 +55,7 @@ def fresh_database():
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = url
+    os.environ["CACHE_KEY_PREFIX"] = f"bench-{time.time_ns()}"  # no kept list rows of an earlier run
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infohub.settings")
     import django
 
@@ -81,10 +82,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn():
-    """A real gunicorn serving the bench database on a free loopback port, configured as the Procfile's."""
+def gunicorn(**settings_env):
+    """A real gunicorn serving the bench database on a free loopback port, configured as the Procfile's
+    (`settings_env`: environment variables besides, e.g. LIST_CACHE_SECONDS="0")."""
     port = free_port()
-    env = {**os.environ, "DEBUG": "0", "AXES_ENABLED": "0"}
+    env = {**os.environ, "DEBUG": "0", "AXES_ENABLED": "0", **settings_env}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "infohub.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", env.get("WEB_CONCURRENCY", "3"), "--log-level", "warning"],
@@ -209,3 +211,25 @@ def session_for(user) -> str:
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.save()
     return store.session_key
+
+
+def queries_per_page(user, path, **headers) -> tuple[int, int]:
+    """SQL statements of one page: rendered in full as the first after a change to a unit (with the unit names'
+    query), and served with its rows kept (infohub.listcache)."""
+    from django.db import connection
+    from django.test import Client, override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    from infohub.selectors import forget_units
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    counts = []
+    for cache_seconds in (0, 60):
+        with override_settings(INFOHUB_LIST_CACHE_SECONDS=cache_seconds):
+            forget_units()
+            for _ in range(3):  # the last of three: versions started, rows kept, then served
+                with CaptureQueriesContext(connection) as captured:
+                    assert client.get(path, **headers).status_code == 200
+            counts.append(len(captured))
+    return counts[0], counts[1]
