@@ -5,8 +5,8 @@ in them changes; building their rows (one SQL statement, a few milliseconds of P
 A list names the *scopes* its rows depend on (an office, a unit, the names of units and people); every write to
 a model that a list shows marks its scopes changed, and a changed scope gets a new random version on commit.
 Kept rows are served only while every version they were rendered under is still current, so a list is never
-older than the last committed change to it. A time limit (LIST_CACHE_SECONDS) bounds what no signal sees,
-e.g. a unit renamed in another process whose in-process name table (infohub.selectors.unit_names) is a minute old.
+older than the last committed change to it. A time limit (LIST_CACHE_SECONDS) bounds what no signal sees, e.g. a
+change made by raw SQL.
 
 Correctness rests on two orders: versions change *after* the change commits, and a reader reads the versions
 *before* the rows. A reader inside a transaction that has itself changed a scope renders afresh and keeps
@@ -25,6 +25,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from redis.exceptions import RedisError
+
+from .selectors import forget_units
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,19 @@ def _new_versions(scopes) -> None:
         logger.exception("list cache: could not mark %s changed", sorted(scopes))
 
 
+_names_seen = None
+
+
+def _follow_names(version) -> None:
+    """A unit renamed in another process changes the names' version: this process's table of unit names
+    (infohub.selectors.unit_names) is then read again, rather than up to a minute later."""
+    global _names_seen  # noqa: PLW0603  (one per process, as the table it watches)
+    if version != _names_seen:
+        if _names_seen is not None:
+            forget_units()
+        _names_seen = version
+
+
 def _changed_here(scopes) -> bool:
     kept = getattr(connection, "_infohub_changed_scopes", None)
     return (connection.in_atomic_block and kept is not None and kept[0] is connection.run_on_commit
@@ -92,6 +107,8 @@ def rendered(name: str, scopes: list[str], key: tuple, render) -> str:
     try:
         found = cache.get_many([*version_keys, rows_key])
         versions = tuple(found.get(k) for k in version_keys)
+        if NAMES in scopes:
+            _follow_names(versions[scopes.index(NAMES)])
         if None in versions:  # never marked, or evicted: start a version; rows are kept from the next request
             for k in version_keys:
                 if k not in found:

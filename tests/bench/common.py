@@ -214,8 +214,8 @@ def session_for(user) -> str:
 
 
 def queries_per_page(user, path, **headers) -> tuple[int, int]:
-    """SQL statements of one page: rendered in full as the first after a change to a unit (with the unit names'
-    query), and served with its rows kept (infohub.listcache)."""
+    """SQL statements of one page in the steady state: with its rows rendered on every request
+    (LIST_CACHE_SECONDS=0), and with its rows kept (infohub.listcache)."""
     from django.db import connection
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext

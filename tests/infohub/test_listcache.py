@@ -137,3 +137,16 @@ def test_without_redis_the_lists_are_rendered_every_time(client, chain, settings
     item = file_item(chain, good_item_data, "没有缓存也能看")
     client.force_login(chain.net.director)
     assert client.get(SIGNOFF).status_code == 200 and item.title in listing(client, SIGNOFF)
+
+
+def test_a_unit_renamed_in_another_process_is_named_at_once(client, chain, hop):
+    from infohub.models import Unit
+
+    client.force_login(chain.net.city_editor)
+    for _ in range(2):
+        assert "东湖区委办公室" in listing(client, INBOX)
+    # What another process does: the row changes (no signal here, so this process's name table is now stale) and
+    # the names' version changes on its commit.
+    Unit.objects.filter(pk=chain.net.county.pk).update(name="东湖新区委办公室")
+    listcache._new_versions([listcache.NAMES])
+    assert "东湖新区委办公室" in listing(client, INBOX)
