@@ -122,6 +122,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+SESSION_ENGINE = "infohub.sessions"  # read from Redis, written through to the database (see there)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)  # one working shift
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 

@@ -151,6 +151,53 @@ def test_a_deactivated_user_is_signed_out_on_the_next_request(client, network):
     assert response.status_code == 302 and reverse("login") in response["Location"]
 
 
+def _session_in_cache(session_key):
+    from django.core.cache import cache
+
+    from infohub.sessions import SessionStore
+
+    key = cache.make_key(SessionStore.cache_key_prefix + session_key)
+    return cache._cache.get_client(key).ttl(key)  # -2: not there
+
+
+def test_a_session_is_read_from_redis_for_five_minutes_at_most_and_from_the_database_without_it(client, network):
+    from django.contrib.sessions.models import Session
+    from django.core.cache import cache
+
+    from infohub.sessions import SessionStore
+
+    client.force_login(network.clerk)
+    key = client.session.session_key
+    assert Session.objects.filter(session_key=key).exists()  # the database stays the truth
+    assert 0 < _session_in_cache(key) <= 300
+    cache.delete(SessionStore.cache_key_prefix + key)  # Redis emptied
+    assert client.get(reverse("home")).status_code == 200
+    assert _session_in_cache(key) > 0  # read back into Redis
+
+
+def test_a_logout_ends_the_session_in_redis_too(client, network):
+    from django.test import Client
+
+    client.force_login(network.clerk)
+    cookie = client.cookies["sessionid"].value
+    assert client.post(reverse("logout")).status_code == 302
+    assert _session_in_cache(cookie) == -2
+    replay = Client()
+    replay.cookies["sessionid"] = cookie
+    response = replay.get(reverse("home"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_sessions_work_without_redis(client, network, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # nothing listens there
+    assert client.post(reverse("login"), {"username": "dh_clerk", "password": "wrong"}).status_code == 200  # the form again
+    client.force_login(network.clerk)
+    assert client.get(reverse("home")).status_code == 200
+    assert client.post(reverse("logout")).status_code == 302
+    assert client.get(reverse("home")).status_code == 302
+
+
 def test_the_units_reporting_to_an_office_follow_a_change_at_once(network):
     from infohub.selectors import units_reporting_to
 
