@@ -45,11 +45,11 @@ def queue(request):
 
     offices = unit_ids_where(request.user, Role.DUTY_OFFICER)
     scopes = [listcache.NAMES, *map(listcache.office, sorted(offices))]
+    key = (sorted(offices), *listcache.reader_key(request))
     # Kept rows show "time left" as of up to ten seconds ago; the page's script recounts it every second.
-    key = (sorted(offices), int(now.timestamp()) // 10, *listcache.reader_key(request))
     if request.htmx:
-        return HttpResponse(listcache.rendered("queue-rows", scopes, key, rows_alone))
-    rows, pagination, number = listcache.rendered("queue", scopes, key, rows_and_pages)
+        return HttpResponse(listcache.rendered("queue-rows", scopes, key, rows_alone, renew_after=10))
+    rows, pagination, number = listcache.rendered("queue", scopes, key, rows_and_pages, renew_after=10)
     return render(request, "alerts/queue.html", {
         "rows": rows, "pagination": pagination, "page_number": number, "is_duty": bool(offices),
         "refresh_seconds": settings.INFOHUB_QUEUE_REFRESH_SECONDS,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -96,9 +97,13 @@ def _changed_here(scopes) -> bool:
             and not kept[1].isdisjoint(scopes))
 
 
-def rendered(name: str, scopes: list[str], key: tuple, render) -> str:
+def rendered(name: str, scopes: list[str], key: tuple, render, *, renew_after: int | None = None) -> str:
     """`render()`'s HTML for list `name` showing `key` (everything the rows depend on besides the scopes' data:
-    page, filters, language, the reader's clearance…), from Redis when nothing in `scopes` changed since."""
+    page, filters, language, the reader's clearance…), from Redis when nothing in `scopes` changed since.
+
+    `renew_after`: rows that also show the time (the queue's "time left") are drawn anew once they are that many
+    seconds old, by one request while the others are still served the kept rows: were the time part of the key,
+    every reader would miss it at the same moment and all draw the same rows at once."""
     seconds = settings.INFOHUB_LIST_CACHE_SECONDS
     if not seconds or _changed_here(scopes):
         return render()
@@ -115,14 +120,23 @@ def rendered(name: str, scopes: list[str], key: tuple, render) -> str:
                     cache.add(k, secrets.randbits(62), timeout=None)
             return render()
         kept = found.get(rows_key)
-        if kept is not None and kept[0] == versions:
-            return kept[1]
+        if kept is not None and kept[0] == versions and not _due_for_renewal(kept[1], rows_key, renew_after):
+            return kept[2]
+        drawn_at = time.time()
         html = render()
-        cache.set(rows_key, (versions, html), seconds)
+        cache.set(rows_key, (versions, drawn_at, html), seconds)
+        if renew_after:
+            cache.delete(rows_key + ":renewing")
         return html
     except RedisError:
         logger.warning("list cache unavailable; rendering %s", name, exc_info=True)
         return render()
+
+
+def _due_for_renewal(drawn_at: float, rows_key: str, renew_after: int | None) -> bool:
+    """Whether this request is the one to draw kept rows anew: they are old enough, and nobody else is at it."""
+    return bool(renew_after) and time.time() - drawn_at >= renew_after and cache.add(
+        rows_key + ":renewing", 1, timeout=renew_after)
 
 
 def reader_key(request) -> tuple:

@@ -1,6 +1,7 @@
 """Pages of the emergency rules: who sees what, one click acknowledgement, forms that keep what was typed."""
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from django.urls import reverse
@@ -229,3 +230,24 @@ def test_the_queue_follows_new_emergencies_acknowledgement_and_breach(client, ch
     assert "state-breached" in rows()
     page = client.get(reverse("alerts:queue")).content.decode()
     assert "state-breached" in page and page.count("state-breached") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_kept_queue_rows_count_time_left_from_at_most_ten_seconds_ago(client, chain, duty, traveller):
+    """Rows are drawn anew when ten seconds old (the page's script recounts every second in between)."""
+    file_emergency(chain.net, event_time=NOW - timedelta(minutes=30))
+    client.force_login(duty.city_duty)
+
+    def time_left(**headers) -> str:
+        page = client.get(reverse("alerts:queue"), headers=headers).content.decode()
+        return page.split("data-countdown>", 1)[1].split("<", 1)[0]
+
+    for headers, drawn in (({"HX-Request": "true"}, ("1:30:00", "1:29:50", "1:29:40")),  # the rows alone
+                           ({}, ("1:29:30", "1:29:20", "1:29:10"))):  # the whole page, 30 s later
+        assert [time_left(**headers), time_left(**headers)] == [drawn[0], drawn[0]]
+        for before, after in pairwise(drawn):
+            traveller.shift(9)
+            assert time_left(**headers) == before  # kept
+            traveller.shift(1)
+            assert time_left(**headers) == after  # drawn anew once ten seconds old
+        traveller.shift(10)

@@ -7,6 +7,7 @@ would never see the cache at work.
 import re
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -150,3 +151,22 @@ def test_a_unit_renamed_in_another_process_is_named_at_once(client, chain, hop):
     Unit.objects.filter(pk=chain.net.county.pk).update(name="东湖新区委办公室")
     listcache._new_versions([listcache.NAMES])
     assert "东湖新区委办公室" in listing(client, INBOX)
+
+
+def test_rows_showing_the_time_are_drawn_anew_by_one_request_while_the_others_get_the_kept_ones():
+    scopes, drawn = [listcache.office(0)], []
+
+    def draw() -> str:
+        drawn.append(1)
+        if len(drawn) == 3:  # another reader asks while these rows are being drawn anew
+            assert listcache.rendered("clock", scopes, (), draw, renew_after=10) == "rows 2"
+        return f"rows {len(drawn)}"
+
+    with time_machine.travel(0, tick=False) as traveller:
+        listcache.rendered("clock", scopes, (), draw, renew_after=10)  # starts the scope's version
+        assert listcache.rendered("clock", scopes, (), draw, renew_after=10) == "rows 2"  # kept from here
+        traveller.shift(9.9)
+        assert listcache.rendered("clock", scopes, (), draw, renew_after=10) == "rows 2"
+        traveller.shift(0.1)
+        assert listcache.rendered("clock", scopes, (), draw, renew_after=10) == "rows 3"
+    assert len(drawn) == 3
