@@ -16,7 +16,8 @@
 2. The urgent queue page (alerts:queue) with 100,000 open clocks, 40% of them at one city office: 20 concurrent
    clients, each a duty officer of that office, walk its first pages (50 rows each) against gunicorn; p50/p95/p99,
    req/s and the SQL queries per page for a large and a 2-row queue (they must be equal); then the same clients
-   asking for what an open page refreshes every few seconds, the rows alone (htmx). Target: p95 < 100 ms.
+   asking for what an open page refreshes every few seconds, the rows alone (htmx); each with the rows kept, kept
+   while the queue changes every BENCH_CHANGE_SECONDS (10), and rendered every time. Target: p95 < 100 ms.
 
 Scale with BENCH_CLOCKS (10,000), BENCH_QUEUE_CLOCKS (100,000), BENCH_SECONDS (wrk) / BENCH_REQUESTS (Python
 client); run only some parts with BENCH_PARTS=lateness,catchup,queue. The broker of the worker and beat is REDIS_URL's server with database 13 (12 if REDIS_URL names 13), its
@@ -38,7 +39,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from .common import ROOT, fresh_database, gunicorn, load, queries_per_page, session_for
+from .common import CHANGE_SECONDS, ROOT, changing, fresh_database, gunicorn, load, queries_per_page, session_for
 
 CLOCKS = int(os.environ.get("BENCH_CLOCKS", "10000"))
 QUEUE_CLOCKS = int(os.environ.get("BENCH_QUEUE_CLOCKS", "100000"))
@@ -364,8 +365,14 @@ def urgent_queue_page(province, cities, counties, clerk_of) -> None:
     paths = [[(f"/alerts/?page={1 + n % 3}", sessions[c]) for n in range(REQUESTS_PER_CLIENT)] for c in range(CLIENTS)]
     # What an open page asks every INFOHUB_QUEUE_REFRESH_SECONDS: the rows alone.
     refresh = [[("/alerts/", sessions[c])] * REQUESTS_PER_CLIENT for c in range(CLIENTS)]
-    for kept, settings_env in (("rows kept", {}), ("rendered every time", {"LIST_CACHE_SECONDS": "0"})):
-        with gunicorn(**settings_env) as port:
+    from infohub import listcache
+
+    for kept, settings_env, changes in (
+        ("rows kept", {}, []),
+        (f"rows kept, the queue changed every {CHANGE_SECONDS:g} s", {}, [listcache.office(cities[0].pk)]),
+        ("rendered every time", {"LIST_CACHE_SECONDS": "0"}, []),
+    ):
+        with gunicorn(**settings_env) as port, changing(changes):
             load(port, [[("/alerts/", s)] * 3 for s in sessions], "warm-up")
             print(load(port, paths, f"urgent queue, 20 duty officers of the big office, pages 1–3 ({kept})").report())
             print(load(port, refresh, f"the same, htmx refresh of page 1 ({kept})", headers={"HX-Request": "true"}).report())

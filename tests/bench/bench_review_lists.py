@@ -1,7 +1,9 @@
 """Editor's inbox and director's sign-off list with 1,000,000 items in the database.
 
 20 concurrent clients against a real gunicorn on this machine; prints p50/p95/p99 latency, and the number of
-SQL queries each page makes for a small and a large list (it must not grow with the list).
+SQL queries each page makes for a small and a large list (it must not grow with the list). Each list three ways:
+rows kept (infohub.listcache), rows kept while every client's list changes every BENCH_CHANGE_SECONDS (10), and
+rendered on every request.
 Scale with BENCH_ITEMS (default 1,000,000) and BENCH_REQUESTS per client (default 50; with wrk, BENCH_SECONDS per
 list instead). BENCH_KEEP=1 keeps the data for the next run, which then starts at once.
 """
@@ -9,7 +11,7 @@ list instead). BENCH_KEEP=1 keeps the data for the next run, which then starts a
 import os
 import time
 
-from .common import fresh_database, gunicorn, load, queries_per_page, session_for
+from .common import CHANGE_SECONDS, changing, fresh_database, gunicorn, load, queries_per_page, session_for
 
 ITEMS = int(os.environ.get("BENCH_ITEMS", "1000000"))
 REQUESTS_PER_CLIENT = int(os.environ.get("BENCH_REQUESTS", "50"))
@@ -136,8 +138,18 @@ def main() -> None:
                        for c in range(CLIENTS)]
         signoff_paths = [[(f"/reviews/signoff/?page={1 + n % 3}", directors[c]) for n in range(REQUESTS_PER_CLIENT)]
                          for c in range(CLIENTS)]
-        for kept, settings_env in (("rows kept", {}), ("rendered every time", {"LIST_CACHE_SECONDS": "0"})):
+        from infohub import listcache
+
+        offices = [listcache.office(c.pk) for c in cities]
+        units = [listcache.unit(u.pk) for u in counties[:CLIENTS]]
+        for kept, settings_env, changes in (
+            ("rows kept", {}, False),
+            (f"rows kept, each list changed every {CHANGE_SECONDS:g} s", {}, True),
+            ("rendered every time", {"LIST_CACHE_SECONDS": "0"}, False),
+        ):
             with gunicorn(**settings_env) as port:
                 load(port, [[("/reviews/inbox/", s)] * 3 for s in editors], "warm-up")
-                print(load(port, inbox_paths, f"editor inbox (20 clients, {kept})").report())
-                print(load(port, signoff_paths, f"director sign-off list (20 clients, {kept})").report())
+                with changing(offices if changes else []):
+                    print(load(port, inbox_paths, f"editor inbox (20 clients, {kept})").report())
+                with changing(units if changes else []):
+                    print(load(port, signoff_paths, f"director sign-off list (20 clients, {kept})").report())

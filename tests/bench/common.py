@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -104,6 +105,35 @@ def gunicorn(**settings_env):
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+
+
+CHANGE_SECONDS = float(os.environ.get("BENCH_CHANGE_SECONDS", "10"))
+
+
+@contextmanager
+def changing(scopes: list[str], every: float = CHANGE_SECONDS):
+    """While the block runs, each of `scopes` is marked changed every `every` seconds, one scope at a time at
+    even intervals, as committed actions would mark it: the kept rows of its list are drawn anew on the next
+    request (infohub.listcache). With no scopes, nothing changes."""
+    from infohub import listcache
+
+    stop = threading.Event()
+
+    def change_in_turn():
+        turn = 0
+        while not stop.wait(every / len(scopes)):
+            listcache.changed(scopes[turn % len(scopes)])
+            turn += 1
+
+    thread = threading.Thread(target=change_in_turn, daemon=True) if scopes else None
+    if thread:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        if thread:
+            thread.join()
 
 
 @dataclass
