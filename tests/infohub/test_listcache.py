@@ -65,6 +65,12 @@ def _rename_the_county(chain, hop, data):
     chain.net.county.save()
 
 
+def _merge_with_another(chain, hop, data):
+    other = reviews.signoff_approve(actor=chain.net.director, item=file_item(chain, data, "同一事件的另一条"))
+    reviews.review_merge(actor=chain.net.city_editor, hops=[hop, Hop.objects.get(item=other, office=chain.net.city)],
+                         title="综合：同一事件", body="两条来稿综合而成。")
+
+
 INBOX_CHANGES = {
     "an item arrives": _sign_off_another,
     "adopted": lambda chain, hop, data: reviews.review_adopt(actor=chain.net.city_editor, hop=hop, adoption="full"),
@@ -72,6 +78,7 @@ INBOX_CHANGES = {
     "returned": lambda chain, hop, data: reviews.review_return(actor=chain.net.city_editor, hop=hop, reason="补充"),
     "edited": lambda chain, hop, data: reviews.review_edit(
         actor=chain.net.city_editor, hop=hop, data={**data, "title": "改过的标题"}),
+    "merged": _merge_with_another,
     "the sending unit renamed": _rename_the_county,
 }
 
@@ -85,6 +92,19 @@ def test_the_inbox_shows_every_committed_change_at_once(client, chain, hop, good
     after = listing(client, INBOX)
     assert after != before  # the change shows…
     assert after == fresh_listing(client, INBOX)  # …exactly as a list rendered anew
+
+
+def test_an_item_reported_upward_shows_in_the_kept_inbox_above_once_signed(client, chain, hop):
+    client.force_login(chain.province_editor)
+    for _ in range(2):
+        before = listing(client, INBOX)
+    reviews.review_adopt(actor=chain.net.city_editor, hop=hop, adoption="full")
+    reviews.forward_request(actor=chain.net.city_editor, hop=hop)
+    assert listing(client, INBOX) == before  # proposed, not yet signed: nothing arrived above
+    reviews.forward_signoff(actor=chain.city_director, hop=hop)
+    after = listing(client, INBOX)
+    assert hop.item.title in after and hop.item.title not in before
+    assert after == fresh_listing(client, INBOX)
 
 
 def test_kept_rows_are_never_another_offices_or_another_languages(client, chain, hop):
