@@ -344,6 +344,7 @@ def urgent_queue_page(province, cities, counties, clerk_of) -> None:
     from django.utils import timezone
 
     from alerts.models import Clock
+    from infohub import listcache
     from infohub.models import Role, User
 
     # The clocks of the runs above: their late reports have arrived since.
@@ -365,8 +366,6 @@ def urgent_queue_page(province, cities, counties, clerk_of) -> None:
     paths = [[(f"/alerts/?page={1 + n % 3}", sessions[c]) for n in range(REQUESTS_PER_CLIENT)] for c in range(CLIENTS)]
     # What an open page asks every INFOHUB_QUEUE_REFRESH_SECONDS: the rows alone.
     refresh = [[("/alerts/", sessions[c])] * REQUESTS_PER_CLIENT for c in range(CLIENTS)]
-    from infohub import listcache
-
     for kept, settings_env, changes in (
         ("rows kept", {}, []),
         (f"rows kept, the queue changed every {CHANGE_SECONDS:g} s", {}, [listcache.office(cities[0].pk)]),

@@ -106,6 +106,7 @@ def main() -> None:
     with fresh_database():
         from django.db.models import Count
 
+        from infohub import listcache
         from infohub.models import Role
         from reviews.models import Hop
         from submissions.models import Item
@@ -138,18 +139,16 @@ def main() -> None:
                        for c in range(CLIENTS)]
         signoff_paths = [[(f"/reviews/signoff/?page={1 + n % 3}", directors[c]) for n in range(REQUESTS_PER_CLIENT)]
                          for c in range(CLIENTS)]
-        from infohub import listcache
-
-        offices = [listcache.office(c.pk) for c in cities]
-        units = [listcache.unit(u.pk) for u in counties[:CLIENTS]]
-        for kept, settings_env, changes in (
-            ("rows kept", {}, False),
-            (f"rows kept, each list changed every {CHANGE_SECONDS:g} s", {}, True),
-            ("rendered every time", {"LIST_CACHE_SECONDS": "0"}, False),
+        inboxes = [listcache.office(c.pk) for c in cities]
+        signoff_lists = [listcache.unit(u.pk) for u in counties[:CLIENTS]]
+        for kept, settings_env, (inbox_changes, signoff_changes) in (
+            ("rows kept", {}, ([], [])),
+            (f"rows kept, each list changed every {CHANGE_SECONDS:g} s", {}, (inboxes, signoff_lists)),
+            ("rendered every time", {"LIST_CACHE_SECONDS": "0"}, ([], [])),
         ):
             with gunicorn(**settings_env) as port:
                 load(port, [[("/reviews/inbox/", s)] * 3 for s in editors], "warm-up")
-                with changing(offices if changes else []):
+                with changing(inbox_changes):
                     print(load(port, inbox_paths, f"editor inbox (20 clients, {kept})").report())
-                with changing(units if changes else []):
+                with changing(signoff_changes):
                     print(load(port, signoff_paths, f"director sign-off list (20 clients, {kept})").report())
