@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "submissions",
     "reviews",
     "alerts",
+    "project",
 ]
 
 MIDDLEWARE = [
@@ -59,7 +60,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "infohub.urls"
+ROOT_URLCONF = "project.urls"
 WSGI_APPLICATION = "infohub.wsgi.application"
 
 TEMPLATES = [

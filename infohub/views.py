@@ -1,4 +1,4 @@
-"""Pages of the shared core: the start page, my profile and units, notifications, health."""
+"""Pages of the shared core: my profile and units, notifications, health."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -8,29 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from alerts.selectors import urgent_queue
-from reviews.selectors import forward_queue, inbox_for, signoff_queue
-from submissions.selectors import clerk_start_page
-
-from .models import Role
-from .roles import holds
 from .selectors import roles_of, unread_notifications
-
-
-@login_required
-def home(request):
-    user = request.user
-    context = {"roles": roles_of(user)}
-    if holds(user, Role.CLERK):
-        context.update(clerk_start_page(user))
-    if holds(user, Role.DIRECTOR):
-        context["to_sign"] = signoff_queue(user)[:10]
-        context["to_forward"] = forward_queue(user)[:10]
-    if holds(user, Role.EDITOR):
-        context["inbox"] = inbox_for(user)[:10]
-    if holds(user, Role.DUTY_OFFICER):
-        context["urgent"] = urgent_queue(user)[:10]
-    return render(request, "infohub/home.html", context)
 
 
 @login_required

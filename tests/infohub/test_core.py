@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.utils import ProgrammingError
 from django.urls import reverse
 
-from infohub.demo import DEMO_PASSWORD, load_demo
+from project.demo import DEMO_PASSWORD, load_demo
 from infohub.models import AuditLog, Level, Unit, User
 from infohub.services import audit_record
 from tests.factories import UnitFactory

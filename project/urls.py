@@ -3,14 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from infohub import views as core_views
+
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("me/", views.me, name="me"),
-    path("notifications/", views.notifications, name="notifications"),
-    path("notifications/read/", views.notifications_read, name="notifications_read"),
-    path("healthz/", views.healthz, name="healthz"),
+    path("me/", core_views.me, name="me"),
+    path("notifications/", core_views.notifications, name="notifications"),
+    path("notifications/read/", core_views.notifications_read, name="notifications_read"),
+    path("healthz/", core_views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -18,7 +20,7 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("alerts/", include("alerts.urls")),
     path("admin/", admin.site.urls),
-    path("api/", include("infohub.api_urls")),
+    path("api/", include("project.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

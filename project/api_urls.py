@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 
-from .apis import MeApi, MyUnitsApi
+from infohub.apis import MeApi, MyUnitsApi
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from infohub.demo import DEMO_PASSWORD, demo_logins, load_demo
+from project.demo import DEMO_PASSWORD, demo_logins, load_demo
 
 
 class Command(BaseCommand):

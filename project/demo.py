@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from .models import Level, Role, RoleAssignment, Unit, User
+from infohub.models import Level, Role, RoleAssignment, Unit, User
 
 DEMO_PASSWORD = "infohub-demo"
 
