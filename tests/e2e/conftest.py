@@ -12,6 +12,13 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
+    # Every browser test starts here: without Chromium they fail (never skip) and say how to get it.
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"no Chromium at {CHROMIUM}: the browser tests need Debian's chromium. `make test` installs it "
+            "(bin/system-packages test, as root; otherwise it prints the apt-get command), or set CHROMIUM_PATH.",
+            pytrace=False,
+        )
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
