@@ -82,7 +82,8 @@ class ClockViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return selectors.urgent_queue(self.request.user)
 
     def get_object(self):
-        return selectors.clock_for(self.request.user, self.kwargs["pk"])
+        read = "api" if self.request.method == "GET" else None  # what an action answers is not a read of it
+        return selectors.clock_for(self.request.user, self.kwargs["pk"], read=read)
 
     @extend_schema(summary="Acknowledge (签收) an emergency", request=None, responses={200: ClockSerializer, **ERRORS})
     @action(detail=True, methods=["post"])

@@ -8,4 +8,18 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Emergency deadlines")
 
     def ready(self):
+        from infohub import access
+        from submissions.models import Item
+
         from . import receivers  # noqa: F401  (connects the signal receivers)
+        from .models import Chase, Clock, Lapse
+
+        # An emergency reaches every office whose deadline clock waits for it (its duty officers watch it before
+        # it arrives). A clock is seen by the unit that owes the report and by the waiting office and every office
+        # above it (a breach escalates to the duty officers above, SPEC §5); acting on it stays with the waiting
+        # office (alerts.permissions.ON_DUTY). A chase is seen by the chased unit and the chasing office; a lapse by
+        # its unit and every office above it.
+        access.reaches(Item, "clocks__office_id")
+        access.govern(Clock, unit="unit_id", mark="item__classification", jurisdiction="office__path", audited="item")
+        access.govern(Chase, unit="unit_id", reached=("office_id",))
+        access.govern(Lapse, unit="unit_id", mark="item__classification", jurisdiction="unit__path")

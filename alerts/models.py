@@ -68,14 +68,6 @@ class DeadlinePolicy(models.Model):
     def deadline(self) -> timedelta:
         return timedelta(minutes=self.deadline_minutes)
 
-    def reminder_offsets(self) -> list[tuple[str, timedelta]]:
-        """(key, time before the deadline) for each reminder, the keys naming them once and for all."""
-        offsets = []
-        if self.remind_at_half_time:
-            offsets.append(("half", self.deadline / 2))
-        offsets += [(f"before-{m}", timedelta(minutes=m)) for m in sorted(set(self.remind_minutes_before), reverse=True)]
-        return [(key, before) for key, before in offsets if before < self.deadline]
-
 
 class Clock(models.Model):
     """A deadline for one emergency at one office: it runs until met, or breaches once at `due_at`."""

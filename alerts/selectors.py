@@ -1,57 +1,41 @@
-"""Reads of the emergency rules shared by pages, the API and tasks; each is scoped to the user."""
+"""Reads of the emergency rules shared by pages, the API and tasks; each goes through the one access rule."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
-from django.http import Http404
+from django.db.models import Count, QuerySet
 
+from infohub import access, tree
 from infohub.models import Role, Unit, User
 from infohub.roles import unit_ids_where
 from reviews.models import Hop
+from reviews.permissions import REVIEW
 
 from .models import Chase, Clock, Lapse
-
-# Roles at an office that see what is late within its jurisdiction.
-OFFICE_ROLES = (Role.DUTY_OFFICER, Role.DIRECTOR, Role.EDITOR, Role.LEADER)
+from .permissions import ON_DUTY
 
 
 def urgent_queue(user: User) -> QuerySet[Clock]:
-    """Every open deadline my duty offices are waiting for, least time left first."""
+    """Every open deadline my duty offices are waiting for (the right ON_DUTY: what I may acknowledge), least time
+    left first."""
     return (
-        Clock.objects.filter(office_id__in=unit_ids_where(user, Role.DUTY_OFFICER), stopped_at=None)
+        ON_DUTY.listed(user, Clock.objects.filter(stopped_at=None))
         .select_related("item", "unit", "office", "chase", "acknowledged_by")
         .defer("item__body", "item__search_document", "item__losses", "item__measures", "reminder_plan")
         .order_by("due_at", "id")
     )
 
 
-def clock_for(user: User, pk) -> Clock:
-    """A clock for the people of the waiting office or of the reporting unit; 404 for anyone else."""
-    mine = unit_ids_where(user)
-    try:
-        return (
-            Clock.objects.select_related("item", "item__source_unit", "unit", "office", "chase", "acknowledged_by")
-            .filter(Q(office_id__in=mine) | Q(unit_id__in=mine))
-            .get(pk=pk)
-        )
-    except (Clock.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
-def jurisdiction(user: User, *roles: str, path: str = "unit__path") -> Q:
-    """Units at or below those where the user holds one of the roles, as a filter on the `path` field."""
-    paths = Unit.objects.filter(pk__in=unit_ids_where(user, *roles)).values_list("path", flat=True)
-    condition = Q(pk__in=[])
-    for prefix in paths:
-        condition |= Q(**{f"{path}__startswith": prefix})
-    return condition
+def clock_for(user: User, pk, *, read: str | None = None) -> Clock:
+    """A clock the user may see (the waiting office's people, the reporting unit's, within their clearance of the
+    emergency's mark); otherwise Http404. `read` names the door when the emergency is shown (audited if classified)."""
+    clocks = Clock.objects.select_related("item", "item__source_unit", "unit", "office", "chase", "acknowledged_by")
+    return access.get_visible(user, clocks, pk, read=read)
 
 
 def lapses_visible_to(user: User) -> QuerySet[Lapse]:
     """Lapses of my own units, and of every unit below the offices where I work."""
-    mine = unit_ids_where(user, Role.CLERK, Role.DIRECTOR)
     return (
-        Lapse.objects.filter(Q(unit_id__in=mine) | jurisdiction(user, *OFFICE_ROLES))
+        access.visible(user, Lapse.objects.all())
         .select_related("unit", "person", "item", "recorded_by")
         .order_by("-created_at", "-id")
     )
@@ -59,7 +43,7 @@ def lapses_visible_to(user: User) -> QuerySet[Lapse]:
 
 def may_record_lapse(user: User, item) -> bool:
     """False (误报) and concealed (瞒报) reports are recorded by an editor of an office the item reached."""
-    return Hop.objects.filter(item=item, office_id__in=unit_ids_where(user, Role.EDITOR)).exists()
+    return REVIEW.listed(user, Hop.objects.filter(item=item)).exists()
 
 
 def lapse_totals(lapses: QuerySet[Lapse]) -> list[dict]:
@@ -73,10 +57,8 @@ def lapse_totals(lapses: QuerySet[Lapse]) -> list[dict]:
 
 
 def chases_visible_to(user: User) -> QuerySet[Chase]:
-    mine = unit_ids_where(user, Role.CLERK, Role.DIRECTOR)
-    offices = unit_ids_where(user, *OFFICE_ROLES)
     return (
-        Chase.objects.filter(Q(office_id__in=offices) | Q(unit_id__in=mine))
+        access.visible(user, Chase.objects.all())
         .select_related("office", "unit", "item", "recorded_by")
         .order_by("-created_at", "-id")
     )
@@ -84,6 +66,5 @@ def chases_visible_to(user: User) -> QuerySet[Chase]:
 
 def chaseable_units(user: User) -> QuerySet[Unit]:
     """The units a duty officer may chase: everything below their duty offices."""
-    return Unit.objects.filter(jurisdiction(user, Role.DUTY_OFFICER, path="path"), is_active=True).exclude(
-        pk__in=unit_ids_where(user, Role.DUTY_OFFICER)
-    )
+    offices = unit_ids_where(user, Role.DUTY_OFFICER)
+    return Unit.objects.filter(tree.within(offices), is_active=True).exclude(pk__in=offices)

@@ -19,40 +19,30 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from infohub import listcache
+from infohub import access, listcache, tree
 from infohub.errors import ActionRefused, IllegalTransition, NotPermitted
 from infohub.models import Role, Unit, User
 from infohub.roles import holds
 from infohub.selectors import people_with
 from infohub.services import audit_record, notify
+from infohub.tree import destination_of
 from reviews.selectors import holder_of
-from reviews.services import destination_of
 from submissions.models import EventGrade, Item, ReportKind
 
 from . import selectors
+from .delivery import deliver
 from .models import Chase, Clock, DeadlinePolicy, Escalation, Lapse
+from .permissions import ON_DUTY
 
 # --- policies ------------------------------------------------------------------------------------------------
 
 
 def policy_for(level: str, grade: str = "", event_type: str = "") -> DeadlinePolicy | None:
-    """The most specific policy row for a receiving level, else the built-in default; None: no deadline."""
+    """The most specific row of the deadline policy table (SPEC §5; the defaults city 2 h, province 5 h, centre 6 h
+    are its rows, seeded by migration alerts 0002) for a receiving level, an event grade and type. None: the level
+    has no deadline. One query."""
     rows = DeadlinePolicy.objects.filter(level=level, event_grade__in=[grade, ""], event_type__in=[event_type, ""])
-    best = min(rows, key=lambda p: (p.event_grade == "", p.event_type == ""), default=None)
-    if best is None and level in settings.INFOHUB_DEADLINE_MINUTES:
-        best = DeadlinePolicy(level=level, deadline_minutes=settings.INFOHUB_DEADLINE_MINUTES[level])
-    return best
-
-
-def offices_above(unit: Unit) -> list[Unit]:
-    """The offices a unit's reports pass through on their way up, nearest first."""
-    offices, seen = [], {unit.pk}
-    office = destination_of(unit)
-    while office is not None and office.pk not in seen:
-        offices.append(office)
-        seen.add(office.pk)
-        office = destination_of(office)
-    return offices
+    return min(rows, key=lambda p: (p.event_grade == "", p.event_type == ""), default=None)
 
 
 def next_follow_up_due(after: datetime) -> datetime:
@@ -106,7 +96,7 @@ def _start_clock(*, kind: str, office: Unit, unit: Unit, started_at: datetime, d
 def start_emergency_clocks(item: Item, at: datetime) -> list[Clock]:
     """A first report was filed: one clock per office above it that has a deadline, counted from the event."""
     clocks = []
-    for office in offices_above(item.source_unit):
+    for office in tree.offices_above(item.source_unit):
         policy = policy_for(office.level, item.event_grade, item.event_type)
         if policy is None:
             continue
@@ -205,8 +195,6 @@ def one_delivery_per_transaction():
 
 
 def _send_after_commit(messages: list[tuple[list[int], str, str]]) -> None:
-    from .tasks import deliver
-
     # robust: a broker outage is logged and must not undo or break what was committed
     transaction.on_commit(lambda: deliver.delay(messages), robust=True)
 
@@ -226,7 +214,11 @@ def clock_url(clock: Clock) -> str:
 
 
 def _notify_people(groups: list[tuple[str, int | None]], verb: str, text: str, clock: Clock) -> int:
-    """In-app notifications now; e-mail and SMS after commit. Returns how many people."""
+    """In-app notifications now; e-mail and SMS after commit. Returns how many people.
+
+    Only people who may see what the text names are told (infohub.access): those who may see the clock get its
+    page; those above the waiting office who see the emergency only through their own office (the duty officers
+    above, told of a breach) get the item's page."""
     batch = _outbox.get()
     outbox = batch or Outbox()
     recipients = {}
@@ -234,16 +226,24 @@ def _notify_people(groups: list[tuple[str, int | None]], verb: str, text: str, c
         if unit_id is not None:
             for person in outbox.holders(role, unit_id):
                 recipients[person.pk] = person
-    people = list(recipients.values())
-    url = clock_url(clock)
-    notify(recipients=people, verb=verb, text=text, url=url)
-    if people:
+    on_clock = access.who_may_see(recipients.values(), clock)
+    rest = [p for p in recipients.values() if p not in on_clock]
+    on_item = access.who_may_see(rest, clock.item) if rest and clock.item_id else []
+    for people, url in ((on_clock, clock_url), (on_item, _item_url)):
+        if not people:
+            continue
+        url = url(clock)
+        notify(recipients=people, verb=verb, text=text, url=url)
         message = ([p.pk for p in people], text, url)
         if batch is not None:
             batch.messages.append(message)  # sent with the rest of the batch
         else:
             _send_after_commit([message])
-    return len(people)
+    return len(on_clock) + len(on_item)
+
+
+def _item_url(clock: Clock) -> str:
+    return reverse("submissions:item_detail", args=[clock.item_id])
 
 
 def _breach(clock: Clock, *, at: datetime) -> None:
@@ -347,16 +347,11 @@ def _lock_clock(clock: Clock) -> Clock:
             .get(pk=clock.pk))
 
 
-def _require_duty_officer(actor: User, office_id: int) -> None:
-    if not holds(actor, Role.DUTY_OFFICER, office_id):
-        raise NotPermitted(_("Only a duty officer of the waiting office can do this."))
-
-
 def acknowledge(*, actor: User, clock: Clock) -> Clock:
     """签收: the duty officer has seen the emergency; escalation for want of acknowledgement stops."""
     with transaction.atomic():
         clock = _lock_clock(clock)
-        _require_duty_officer(actor, clock.office_id)
+        ON_DUTY.check(actor, clock)
         if clock.acknowledged_at:
             raise IllegalTransition(_("Already acknowledged by %(who)s at %(when)s.") % {
                 "who": clock.acknowledged_by, "when": _hm(clock.acknowledged_at)})
@@ -374,7 +369,7 @@ def phone_report(*, actor: User, clock: Clock, note: str) -> Clock:
         raise ActionRefused(_("Write down what the caller reported: who called and what they said."))
     with transaction.atomic():
         clock = _lock_clock(clock)
-        _require_duty_officer(actor, clock.office_id)
+        ON_DUTY.check(actor, clock)
         if clock.kind != Clock.Kind.REPORT or clock.stopped_at is not None:
             raise IllegalTransition(_("A phone report answers an open report deadline; this clock is “%(state)s”.")
                                     % {"state": clock.get_state_display()})
@@ -400,7 +395,7 @@ def chase_record(*, actor: User, office: Unit, unit: Unit, channel: str, summary
         raise ActionRefused(_("Describe the event: the unit needs to know what to report."))
     if not holds(actor, Role.DUTY_OFFICER, office.pk):
         raise NotPermitted(_("Only a duty officer of %(office)s can chase reports for it.") % {"office": office})
-    if not unit.path.startswith(office.path) or unit.pk == office.pk:
+    if not tree.is_within(unit, office) or unit.pk == office.pk:
         raise NotPermitted(_("%(unit)s is not within the jurisdiction of %(office)s.") % {"unit": unit, "office": office})
     if channel not in Chase.Channel.values:
         raise ActionRefused(_("Say where the news came from."))
@@ -417,7 +412,7 @@ def chase_record(*, actor: User, office: Unit, unit: Unit, channel: str, summary
         audit_record(actor=actor, action="chase.record", obj=chase, to_state=chase.state, reason=summary,
                      data={"unit": unit.pk, "channel": channel})
         notify(
-            recipients=list({*people_with(Role.CLERK, unit.pk), *people_with(Role.DIRECTOR, unit.pk)}),
+            recipients=access.who_may_see({*people_with(Role.CLERK, unit.pk), *people_with(Role.DIRECTOR, unit.pk)}, chase),
             verb="chase.record",
             text=_("%(office)s asks for a report by %(due)s: %(summary)s") % {
                 "office": office, "due": _hm(chase.due_at), "summary": summary[:120]},
@@ -428,8 +423,8 @@ def chase_record(*, actor: User, office: Unit, unit: Unit, channel: str, summary
 
 def _answer_chases(item: Item, at: datetime) -> None:
     """A first report filed by a chased unit (or a unit below it) answers its oldest open chase."""
-    ancestors = [int(part) for part in item.source_unit.path.strip("/").split("/") if part]
-    chase = (Chase.objects.select_for_update().filter(unit_id__in=ancestors, state=Chase.State.OPEN)
+    chase = (Chase.objects.select_for_update().filter(unit_id__in=tree.ancestor_ids(item.source_unit),
+                                                      state=Chase.State.OPEN)
              .order_by("created_at").first())
     if chase is None:
         return
@@ -458,7 +453,7 @@ def lapse_record(*, actor: User, item: Item, kind: str, reason: str) -> Lapse:
                                      reason=reason, recorded_by=actor)
         audit_record(actor=actor, action=f"lapse.{kind}", obj=item, reason=reason, data={"lapse": lapse.pk})
         notify(
-            recipients=list({*people_with(Role.DIRECTOR, item.source_unit_id), item.created_by}),
+            recipients=access.who_may_see({*people_with(Role.DIRECTOR, item.source_unit_id), item.created_by}, lapse),
             verb=f"lapse.{kind}",
             text=_("%(kind)s recorded against %(unit)s: %(title)s — %(reason)s") % {
                 "kind": lapse.get_kind_display(), "unit": item.source_unit, "title": item.title, "reason": reason},

@@ -2,36 +2,15 @@
 
 Beat sends `sweep` every INFOHUB_SWEEP_SECONDS; each message expires after one interval, so a backlog
 never piles up, and sweeps may overlap safely: they lock rows with SKIP LOCKED and re-check each one.
+`deliver` lives in alerts.delivery (the services queue it; this module imports the sweep, which imports them).
 """
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mass_mail
 
-from infohub.models import User
-
-from .sms import sms_backend
+from .delivery import deliver  # noqa: F401  (registered here too, where Celery looks for tasks)
 from .sweep import sweep_all
 
 
 @shared_task(ignore_result=True)
 def sweep() -> dict:
     return sweep_all()
-
-
-@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def deliver(messages: list[tuple[list[int], str, str]]) -> None:
-    """E-mail and SMS for escalations (each: user ids, text, link), sent outside the transaction that made
-    them: one task per sweep batch, over one mail connection."""
-    people = User.objects.filter(is_active=True).in_bulk({pk for user_ids, _text, _url in messages for pk in user_ids})
-    site, mails, texts = settings.INFOHUB_SITE_URL.rstrip("/"), [], []
-    for user_ids, text, url in messages:
-        for person in filter(None, map(people.get, user_ids)):
-            if person.email:
-                mails.append((text[:120], f"{text}\n\n{site}{url}", None, [person.email]))
-            if person.phone:
-                texts.append((person.phone, text))
-    send_mass_mail(mails, fail_silently=True)
-    backend = sms_backend()
-    for phone, text in texts:
-        backend.send(phone, text)

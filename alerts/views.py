@@ -15,12 +15,13 @@ from infohub import listcache
 from infohub.errors import ActionRefused
 from infohub.models import Role, Unit
 from infohub.pagination import page_number, page_of_rows
-from infohub.roles import holds, unit_ids_where
+from infohub.roles import unit_ids_where
 from submissions.selectors import item_for
 
 from . import selectors, services
 from .forms import ChaseForm, LapseForm, PhoneReportForm
 from .models import Lapse
+from .permissions import ON_DUTY
 from .templatetags.queue_rows import QUEUE_COLUMNS, queue_rows
 
 QUEUE_SIZE = 50
@@ -60,14 +61,14 @@ def _clock_page(request, clock, phone_form=None, status=200):
     return render(request, "alerts/clock_detail.html", {
         "clock": clock,
         "escalations": clock.escalations.order_by("created_at"),
-        "is_duty": holds(request.user, Role.DUTY_OFFICER, clock.office_id),
+        "is_duty": ON_DUTY.allows(request.user, clock),
         "phone_form": phone_form or PhoneReportForm(),
     }, status=status)
 
 
 @login_required
 def clock_detail(request, pk):
-    return _clock_page(request, selectors.clock_for(request.user, pk))
+    return _clock_page(request, selectors.clock_for(request.user, pk, read="clock"))
 
 
 @login_required

@@ -12,7 +12,7 @@ class InfohubConfig(AppConfig):
 
         from . import listcache
         from .models import Unit, User
-        from .selectors import forget_units
+        from .tree import forget_units
 
         post_save.connect(forget_units, sender=Unit, dispatch_uid="infohub.forget_units.save")
         post_delete.connect(forget_units, sender=Unit, dispatch_uid="infohub.forget_units.delete")

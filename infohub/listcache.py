@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from redis.exceptions import RedisError
 
-from .selectors import forget_units
+from .tree import forget_units
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ _names_seen = None
 
 def _follow_names(version) -> None:
     """A unit renamed in another process changes the names' version: this process's table of unit names
-    (infohub.selectors.unit_names) is then read again, rather than up to a minute later."""
+    (infohub.tree.unit_names) is then read again, rather than up to a minute later."""
     global _names_seen  # noqa: PLW0603  (one per process, as the table it watches)
     if version != _names_seen:
         if _names_seen is not None:

@@ -118,13 +118,6 @@ class Unit(models.Model):
         if self.upstream and Level.rank(self.upstream.level) > Level.rank(self.level):
             raise ValidationError({"upstream": _("A unit cannot report to a unit of a lower level.")})
 
-    def subtree(self) -> models.QuerySet["Unit"]:
-        return Unit.objects.filter(path__startswith=self.path)
-
-    def ancestors(self) -> models.QuerySet["Unit"]:
-        ids = [int(part) for part in self.path.strip("/").split("/") if part]
-        return Unit.objects.filter(pk__in=ids).order_by("path")
-
 
 class User(AbstractUser):
     class Language(models.TextChoices):

@@ -243,8 +243,7 @@ INFOHUB_ATTACHMENT_EXTENSIONS = env.list(
     default=["pdf", "doc", "docx", "wps", "ofd", "xls", "xlsx", "et", "txt", "jpg", "jpeg", "png"],
 )
 # --- Emergency deadlines (alerts) ---------------------------------------------------------------------------
-# Defaults when the policy table has no row for a level: minutes from the event to receipt at that level.
-INFOHUB_DEADLINE_MINUTES = {"city": 120, "province": 300, "central": 360}
+# The deadlines themselves (city 2 h, province 5 h, centre 6 h) live only in the deadline policy table (admin).
 # Follow-ups of grade 较大 and above are due at these local times, at least this long after the last report.
 INFOHUB_FOLLOW_UP_TIMES = env.list("INFOHUB_FOLLOW_UP_TIMES", default=["08:00", "17:00"])
 INFOHUB_FOLLOW_UP_MIN_GAP_MINUTES = env.int("INFOHUB_FOLLOW_UP_MIN_GAP_MINUTES", default=60)

@@ -166,7 +166,8 @@ class HopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         return selectors.inbox_for(self.request.user, status=status, filters=filters)
 
     def get_object(self):
-        return selectors.hop_for(self.request.user, self.kwargs["pk"])
+        read = "api" if self.request.method == "GET" else None  # what an action answers is not a read of it
+        return selectors.hop_for(self.request.user, self.kwargs["pk"], read=read)
 
     @extend_schema(summary="My offices' inbox: most urgent, then oldest first", parameters=INBOX_PARAMETERS)
     def list(self, request, *args, **kwargs):
@@ -189,10 +190,10 @@ class HopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     @extend_schema(summary="Not adopt (不采用) with a reason", request=ReasonSerializer,
                    responses={200: HopSerializer, **ERRORS})
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
+    @action(detail=True, methods=["post"], url_path="not-adopt")
+    def not_adopt(self, request, pk=None):
         data = _body(ReasonSerializer, request)
-        return self._act(services.review_reject, reason=data["reason"], expected_revision=data.get("revision"))
+        return self._act(services.review_not_adopt, reason=data["reason"], expected_revision=data.get("revision"))
 
     @extend_schema(summary="Return for revision (退回修改) with a reason", request=ReasonSerializer,
                    responses={200: HopSerializer, **ERRORS})
@@ -254,4 +255,4 @@ class ForwardQueueApi(generics.ListAPIView):
                responses={200: LineageSerializer, 404: ERRORS[404]})
 class LineageApi(APIView):
     def get(self, request, pk):
-        return Response(LineageSerializer(selectors.lineage_of(request.user, pk)).data)
+        return Response(LineageSerializer(selectors.lineage_of(request.user, pk, read="api")).data)

@@ -6,17 +6,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from infohub.models import Classification, Role, Unit, User
+from infohub import access
+from infohub.models import Role, Unit, User
 from infohub.roles import unit_ids_where
-from infohub.selectors import units_reporting_to
+from infohub.tree import units_reporting_to
 from submissions.models import Item, Urgency
-from submissions.selectors import item_search, items_visible_to
+from submissions.selectors import item_for, item_search
 
 from .models import Hop
+from .permissions import SIGN_FORWARD, SIGN_OFF
 
 URGENCY_RANK = Case(
     *[When(urgency=value, then=Value(Urgency.rank(value))) for value in Urgency.values],
@@ -33,9 +34,10 @@ def holder_of(item: Item) -> Unit:
 
 
 def signoff_queue(user: User) -> QuerySet[Item]:
-    """Items of my units awaiting my sign-off, most urgent and then oldest first."""
+    """Items I may sign off now (the right SIGN_OFF: my units' items awaiting sign-off, not my own), most urgent
+    and then oldest first."""
     return (
-        Item.objects.filter(source_unit_id__in=unit_ids_where(user, Role.DIRECTOR), status=Item.Status.PENDING_SIGNOFF)
+        SIGN_OFF.listed(user, Item.objects.all())
         .select_related("source_unit", "created_by")
         .order_by(URGENCY_RANK, "submitted_at", "id")
     )
@@ -44,7 +46,7 @@ def signoff_queue(user: User) -> QuerySet[Item]:
 def inbox_for(user: User, *, status: str = Hop.Status.RECEIVED, filters: dict | None = None) -> QuerySet[Hop]:
     """Hops received by the offices where I am an editor: most urgent, then oldest first."""
     filters = filters or {}
-    hops = Hop.objects.filter(office_id__in=unit_ids_where(user, Role.EDITOR))
+    hops = access.visible(user, Hop.objects.filter(office_id__in=unit_ids_where(user, Role.EDITOR)))
     if status:
         hops = hops.filter(status=status)
     if filters.get("sender"):
@@ -57,9 +59,6 @@ def inbox_for(user: User, *, status: str = Hop.Status.RECEIVED, filters: dict | 
         hops = hops.filter(received_at__lte=timezone.now() - timedelta(hours=int(filters["older_than_hours"])))
     if filters.get("q"):
         hops = hops.filter(item__in=item_search(Item.objects.all(), filters["q"]))
-    if not user.may_open(Classification.accredited_maximum()):
-        # Only then can an item here be above the user's clearance; the join would slow every count.
-        hops = hops.filter(item__classification__in=[m for m in Classification.values if user.may_open(m)])
     return hops.select_related("item", "item__source_unit", "sender", "office").order_by("priority", "received_at", "id")
 
 
@@ -69,24 +68,20 @@ def senders_for(user: User) -> list[tuple[int, str]]:
 
 
 def forward_queue(user: User) -> QuerySet[Hop]:
-    """Adopted items my offices' editors propose to report upward, awaiting my signature."""
+    """Adopted items my offices' editors propose to report upward that I may sign (the right SIGN_FORWARD: not my
+    own proposals)."""
     return (
-        Hop.objects.filter(office_id__in=unit_ids_where(user, Role.DIRECTOR), forward=Hop.Forward.AWAITING_SIGNOFF)
+        SIGN_FORWARD.listed(user, Hop.objects.all())
         .select_related("item", "item__source_unit", "office", "forward_requested_by")
         .order_by("priority", "forward_requested_at", "id")
     )
 
 
-def hop_for(user: User, pk) -> Hop:
-    """A hop at one of my offices (as editor or director); otherwise 404, as if it did not exist."""
-    offices = unit_ids_where(user, Role.EDITOR, Role.DIRECTOR)
-    try:
-        hop = Hop.objects.select_related("item", "item__source_unit", "office", "sender").get(pk=pk, office_id__in=offices)
-    except (Hop.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-    if not user.may_open(hop.item.classification):
-        raise Http404
-    return hop
+def hop_for(user: User, pk, *, read: str | None = None) -> Hop:
+    """A hop the user may see (infohub.access: one of their offices' hops, within their clearance); otherwise
+    Http404, as if it did not exist. `read` names the door when its item is shown (a classified read is audited)."""
+    hops = Hop.objects.select_related("item", "item__source_unit", "item__created_by", "office", "sender")
+    return access.get_visible(user, hops, pk, read=read)
 
 
 # --- lineage -------------------------------------------------------------------------------------------------
@@ -124,12 +119,10 @@ def credited_units(item: Item) -> list[Unit]:
     return list(units.values())
 
 
-def lineage_of(user: User, item_pk) -> Lineage:
-    """The whole path of an item the user may see: each hop, who acted when, time in each stage (四快)."""
-    try:
-        item = items_visible_to(user).get(pk=item_pk)
-    except (Item.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+def lineage_of(user: User, item_pk, *, read: str | None = "lineage") -> Lineage:
+    """The whole path of an item the user may see: each hop, who acted when, time in each stage (四快).
+    Http404 for an item they may not see; a classified read is audited (`read` names the door)."""
+    item = item_for(user, item_pk, read=read)
     hops = list(
         Hop.objects.filter(Q(item=item) | Q(composite=item))
         .select_related("office", "sender", "acted_by", "forward_signed_by", "composite")

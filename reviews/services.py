@@ -14,24 +14,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from infohub.errors import ActionRefused, IllegalTransition, NotPermitted, StaleRevision
+from infohub import access
+from infohub.errors import ActionRefused, IllegalTransition, StaleRevision
 from infohub.models import Classification, Role, Unit, User
-from infohub.roles import holds, unit_ids_where
 from infohub.selectors import people_with
 from infohub.services import audit_record, notify
+from infohub.tree import destination_of
 from submissions.models import Item, Urgency
 from submissions.services import item_revise_filed
 
 from .models import Hop
-from .permissions import can_review, can_sign_forward, can_sign_off
+from .permissions import DECLINE_FORWARD, RETURN_AT_SIGN_OFF, REVIEW, SIGN_FORWARD, SIGN_OFF
 from .signals import hop_decided, item_received
 
 # --- helpers ---------------------------------------------------------------------------------------------
-
-
-def destination_of(unit: Unit) -> Unit | None:
-    """Where a unit's signed-off items go: its designated upstream office, else its parent."""
-    return unit.upstream if unit.upstream_id else unit.parent
 
 
 def _lock_item(item_id: int) -> Item:
@@ -42,6 +38,7 @@ def _lock_hop(hop_id: int) -> tuple[Item, Hop]:
     item_id = Hop.objects.values_list("item_id", flat=True).get(pk=hop_id)
     item = _lock_item(item_id)
     hop = Hop.objects.select_for_update().select_related("office").get(pk=hop_id)
+    hop.item = item
     return item, hop
 
 
@@ -60,11 +57,6 @@ def _require_open(hop: Hop) -> None:
         )
 
 
-def _require_editor(actor: User, hop: Hop) -> None:
-    if not can_review.test(actor, hop):
-        raise NotPermitted(_("Only an editor of %(office)s can act on items it received.") % {"office": hop.office})
-
-
 def _item_url(item: Item) -> str:
     return reverse("submissions:item_detail", args=[item.pk])
 
@@ -81,7 +73,7 @@ def _deliver(*, item: Item, office: Unit, sender: Unit, previous: Hop | None, at
     )
     item_received.send(sender=Hop, item=item, hop=hop, office=office, at=at)
     notify(
-        recipients=list(people_with(Role.EDITOR, office.pk)),
+        recipients=access.who_may_see(people_with(Role.EDITOR, office.pk), item),
         verb="item.arrived",
         text=_("New item from %(unit)s: %(title)s") % {"unit": sender, "title": item.title},
         url=reverse("reviews:hop_detail", args=[hop.pk]),
@@ -96,7 +88,8 @@ def _notify_source(item: Item, verb: str, text: str) -> None:
     recipients = {person for unit_id in units for person in people_with(Role.CLERK, unit_id)}
     if item.created_by_id:
         recipients.add(item.created_by)
-    notify(recipients=sorted(recipients, key=lambda u: u.pk), verb=verb, text=text, url=_item_url(item), email=True)
+    notify(recipients=access.who_may_see(sorted(recipients, key=lambda u: u.pk), item), verb=verb, text=text,
+           url=_item_url(item), email=True)
 
 
 # --- unit sign-off (审核签发) ------------------------------------------------------------------------------
@@ -106,15 +99,7 @@ def signoff_approve(*, actor: User, item: Item, expected_revision: int | None = 
     """The unit director signs the item off; it leaves the unit for its upstream office."""
     with transaction.atomic():
         item = _lock_item(item.pk)
-        if not holds(actor, Role.DIRECTOR, item.source_unit_id):
-            raise NotPermitted(_("Only a director of %(unit)s can sign off its items.") % {"unit": item.source_unit})
-        if not can_sign_off.test(actor, item):
-            raise NotPermitted(_("Nobody signs off their own item: another director of the unit must do it."))
-        if item.status != Item.Status.PENDING_SIGNOFF:
-            raise IllegalTransition(
-                _("Only an item awaiting sign-off can be signed off; this one is “%(status)s”.")
-                % {"status": item.get_status_display()}
-            )
+        SIGN_OFF.check(actor, item)
         _check_revision(item, expected_revision)
         now = timezone.now()
         item.status = Item.Status.SIGNED_OFF
@@ -134,13 +119,7 @@ def signoff_return(*, actor: User, item: Item, reason: str, expected_revision: i
         raise ActionRefused(_("Say why the item goes back: the clerk needs the reason to revise it."))
     with transaction.atomic():
         item = _lock_item(item.pk)
-        if not holds(actor, Role.DIRECTOR, item.source_unit_id):
-            raise NotPermitted(_("Only a director of %(unit)s can return its items.") % {"unit": item.source_unit})
-        if item.status != Item.Status.PENDING_SIGNOFF:
-            raise IllegalTransition(
-                _("Only an item awaiting sign-off can be returned; this one is “%(status)s”.")
-                % {"status": item.get_status_display()}
-            )
+        RETURN_AT_SIGN_OFF.check(actor, item)
         _check_revision(item, expected_revision)
         item.status = Item.Status.RETURNED
         item.return_reason = reason
@@ -165,12 +144,9 @@ class BatchResult:
 def signoff_batch(*, actor: User, item_ids: list[int]) -> list[BatchResult]:
     """Sign off several items; each in its own transaction, so one refusal does not undo the others.
 
-    Ids outside the director's units answer "no such item", exactly like ids that do not exist.
+    Ids of items the director may not see answer "no such item", exactly like ids that do not exist.
     """
-    mine = set(
-        Item.objects.filter(pk__in=item_ids, source_unit_id__in=unit_ids_where(actor, Role.DIRECTOR))
-        .values_list("pk", flat=True)
-    )
+    mine = set(access.visible(actor, Item.objects.filter(pk__in=item_ids)).values_list("pk", flat=True))
     results = []
     for item_id in item_ids:
         if item_id not in mine:
@@ -192,7 +168,7 @@ def review_edit(*, actor: User, hop: Hop, data: dict, expected_revision: int | N
     """An editor of the receiving office edits the text; the change is a new version."""
     with transaction.atomic():
         item, hop = _lock_hop(hop.pk)
-        _require_editor(actor, hop)
+        REVIEW.check(actor, hop)
         if hop.status not in (Hop.Status.RECEIVED, Hop.Status.ADOPTED) or hop.forward == Hop.Forward.FORWARDED:
             raise IllegalTransition(_("The item has left this office's hands; it can no longer be edited here."))
         if Hop.objects.filter(item=item, received_at__gt=hop.received_at).exists():
@@ -209,7 +185,7 @@ def review_adopt(*, actor: User, hop: Hop, adoption: str, expected_revision: int
                    expected_revision=expected_revision)
 
 
-def review_reject(*, actor: User, hop: Hop, reason: str, expected_revision: int | None = None) -> Hop:
+def review_not_adopt(*, actor: User, hop: Hop, reason: str, expected_revision: int | None = None) -> Hop:
     """Not adopted (不采用): kept on file; the unit sees the reason."""
     return _decide(actor=actor, hop=hop, status=Hop.Status.NOT_ADOPTED, reason=reason,
                    expected_revision=expected_revision)
@@ -228,7 +204,7 @@ def _decide(*, actor: User, hop: Hop, status: str, adoption: str = "", reason: s
         raise ActionRefused(_("Give a reason: the unit needs to know why."))
     with transaction.atomic():
         item, hop = _lock_hop(hop.pk)
-        _require_editor(actor, hop)
+        REVIEW.check(actor, hop)
         _require_open(hop)
         _check_revision(item, expected_revision)
         now = timezone.now()
@@ -266,7 +242,7 @@ def review_merge(*, actor: User, hops: list[Hop], title: str, body: str) -> Hop:
         if len(offices) != 1:
             raise ActionRefused(_("Only items received by the same office can be merged."))
         for hop in locked:
-            _require_editor(actor, hop)
+            REVIEW.check(actor, hop)
             _require_open(hop)
         office = locked[0].office
         sources = [items[h.item_id] for h in locked]
@@ -298,7 +274,7 @@ def forward_request(*, actor: User, hop: Hop, expected_revision: int | None = No
     """An editor proposes to report an adopted item upward; the office's own director must sign it."""
     with transaction.atomic():
         item, hop = _lock_hop(hop.pk)
-        _require_editor(actor, hop)
+        REVIEW.check(actor, hop)
         if hop.status != Hop.Status.ADOPTED:
             raise IllegalTransition(_("Adopt the item at this office before reporting it upward."))
         if hop.forward:
@@ -313,7 +289,7 @@ def forward_request(*, actor: User, hop: Hop, expected_revision: int | None = No
         hop.save(update_fields=["forward", "forward_requested_by", "forward_requested_at"])
         audit_record(actor=actor, action="hop.forward_request", obj=item, from_state="", to_state=hop.forward,
                      data={"hop": hop.pk})
-        notify(recipients=list(people_with(Role.DIRECTOR, hop.office_id)), verb="hop.forward_request",
+        notify(recipients=access.who_may_see(people_with(Role.DIRECTOR, hop.office_id), hop), verb="hop.forward_request",
                text=_("To sign off for reporting upward: %(title)s") % {"title": item.title},
                url=reverse("reviews:forward_list"), email=True)
     return hop
@@ -323,12 +299,7 @@ def forward_signoff(*, actor: User, hop: Hop, expected_revision: int | None = No
     """The office's director signs the report upward; the item makes its next hop."""
     with transaction.atomic():
         item, hop = _lock_hop(hop.pk)
-        if not holds(actor, Role.DIRECTOR, hop.office_id):
-            raise NotPermitted(_("Only a director of %(office)s can sign its reports upward.") % {"office": hop.office})
-        if not can_sign_forward.test(actor, hop):
-            raise NotPermitted(_("Nobody signs off their own proposal: another director must sign it."))
-        if hop.forward != Hop.Forward.AWAITING_SIGNOFF:
-            raise IllegalTransition(_("This item is not waiting for sign-off to be reported upward."))
+        SIGN_FORWARD.check(actor, hop)
         _check_revision(item, expected_revision)
         destination = destination_of(hop.office)
         now = timezone.now()
@@ -347,10 +318,7 @@ def forward_decline(*, actor: User, hop: Hop, reason: str) -> Hop:
         raise ActionRefused(_("Give a reason: the editor needs to know why."))
     with transaction.atomic():
         item, hop = _lock_hop(hop.pk)
-        if not holds(actor, Role.DIRECTOR, hop.office_id):
-            raise NotPermitted(_("Only a director of %(office)s can decide on its reports upward.") % {"office": hop.office})
-        if hop.forward != Hop.Forward.AWAITING_SIGNOFF:
-            raise IllegalTransition(_("This item is not waiting for sign-off to be reported upward."))
+        DECLINE_FORWARD.check(actor, hop)
         hop.forward = Hop.Forward.NONE
         hop.save(update_fields=["forward"])
         audit_record(actor=actor, action="hop.forward_declined", obj=item, from_state=Hop.Forward.AWAITING_SIGNOFF,

@@ -21,7 +21,7 @@ from submissions.selectors import item_for, version_diff
 
 from . import selectors, services
 from .models import Hop
-from .permissions import can_review, can_sign_forward, can_sign_off
+from .permissions import REVIEW, SIGN_FORWARD, SIGN_OFF
 
 PAGE_SIZE = 25
 
@@ -38,7 +38,7 @@ def _revision(request):
 
 
 # A sign-off row shows the body (to read it in place) but none of the item's other long fields; the unit is
-# named from infohub.selectors.unit_names, the author as User.__str__ names them.
+# named from infohub.tree.unit_names, the author as User.__str__ names them.
 SIGNOFF_COLUMNS = (
     "id", "title", "body", "classification", "urgency", "submitted_at", "source_unit_id",
     "created_by__display_name", "created_by__first_name", "created_by__last_name", "created_by__username",
@@ -82,12 +82,8 @@ def signoff_batch(request):
 
 @login_required
 def signoff_detail(request, pk):
-    item = item_for(request.user, pk)
-    return render(
-        request,
-        "reviews/signoff_detail.html",
-        {"item": item, "can_sign_off": can_sign_off.test(request.user, item) and item.status == Item.Status.PENDING_SIGNOFF},
-    )
+    item = item_for(request.user, pk, read="signoff")
+    return render(request, "reviews/signoff_detail.html", {"item": item, "can_sign_off": SIGN_OFF.allows(request.user, item)})
 
 
 @login_required
@@ -130,7 +126,7 @@ INBOX_TABS = {
 
 
 # What an inbox row shows, fetched as plain values: no model instances for a list (and never the body). Units
-# are named from infohub.selectors.unit_names, not joined.
+# are named from infohub.tree.unit_names, not joined.
 INBOX_COLUMNS = (
     "id", "received_at", "sender_id", "item__title", "item__urgency", "item__classification", "item__category",
     "item__source_unit_id",
@@ -176,7 +172,7 @@ def inbox(request):
 
 @login_required
 def hop_detail(request, pk):
-    hop = selectors.hop_for(request.user, pk)
+    hop = selectors.hop_for(request.user, pk, read="hop")
     item = hop.item
     versions = list(item.versions.select_related("edited_by"))
     diff = version_diff(versions[0], versions[-1]) if len(versions) > 1 else {}
@@ -189,8 +185,8 @@ def hop_detail(request, pk):
             "item": item,
             "versions": versions,
             "diff": [(labels[name], segments) for name, segments in diff.items()],
-            "can_review": can_review.test(request.user, hop),
-            "can_sign_forward": can_sign_forward.test(request.user, hop),
+            "can_review": REVIEW.allows(request.user, hop),
+            "can_sign_forward": SIGN_FORWARD.allows(request.user, hop),
             "adoptions": Hop.Adoption.choices,
         },
     )
@@ -198,7 +194,7 @@ def hop_detail(request, pk):
 
 @login_required
 def hop_edit(request, pk):
-    hop = selectors.hop_for(request.user, pk)
+    hop = selectors.hop_for(request.user, pk, read="edit" if request.method == "GET" else None)
     form = ItemForm(request.POST or None, instance=hop.item)
     del form.fields["attachments"]
     if request.method == "POST" and form.is_valid():
@@ -223,7 +219,7 @@ def hop_act(request, pk, action):
     actions = {
         "adopt": lambda: services.review_adopt(actor=request.user, hop=hop, adoption=request.POST.get("adoption", ""),
                                                expected_revision=_revision(request)),
-        "reject": lambda: services.review_reject(actor=request.user, hop=hop, reason=reason,
+        "not_adopt": lambda: services.review_not_adopt(actor=request.user, hop=hop, reason=reason,
                                                  expected_revision=_revision(request)),
         "return": lambda: services.review_return(actor=request.user, hop=hop, reason=reason,
                                                  expected_revision=_revision(request)),
@@ -233,7 +229,7 @@ def hop_act(request, pk, action):
     }
     done = {
         "adopt": _("Adopted."),
-        "reject": _("Marked not adopted; the unit sees your reason."),
+        "not_adopt": _("Marked not adopted; the unit sees your reason."),
         "return": _("Returned to the unit for revision."),
         "forward": _("Proposed for reporting upward; waiting for the director's signature."),
         "forward_sign": _("Signed: the item has gone to the next office up."),

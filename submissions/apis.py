@@ -111,7 +111,8 @@ class ItemViewSet(
         return selectors.items_visible_to(self.request.user).prefetch_related("attachments")
 
     def get_object(self):
-        return selectors.item_for(self.request.user, self.kwargs["pk"])
+        read = "api" if self.request.method == "GET" else None  # what an action answers is not a read of it
+        return selectors.item_for(self.request.user, self.kwargs["pk"], read=read)
 
     def get_serializer_class(self):
         return ItemUpdateSerializer if self.action in ("update", "partial_update") else ItemSerializer

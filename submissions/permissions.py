@@ -1,51 +1,47 @@
-"""Who may do what with an item: django-rules predicates that services, views and templates all ask."""
+"""Who may act on an item, as rights of the one access rule (infohub.access): each right builds the list of items
+open to the action and checks the action itself."""
 
-import rules
+from django.utils.translation import gettext_lazy as _
 
+from infohub.access import Right
+from infohub.errors import ActionRefused, IllegalTransition
 from infohub.models import Role
-from infohub.roles import holds
 
-from .models import Item
+from .models import Item, ReportKind
 
-# Roles that work on their own unit's items.
-UNIT_ROLES = (Role.CLERK, Role.DIRECTOR)
-
-
-@rules.predicate
-def is_unit_clerk(user, item: Item) -> bool:
-    return holds(user, Role.CLERK, item.source_unit_id)
-
-
-@rules.predicate
-def is_unit_member(user, item: Item) -> bool:
-    return any(holds(user, role, item.source_unit_id) for role in UNIT_ROLES)
-
-
-@rules.predicate
-def has_clearance(user, item: Item) -> bool:
-    return user.may_open(item.classification)
-
-
-@rules.predicate
-def is_editable_state(user, item: Item) -> bool:
-    return item.status in (Item.Status.DRAFT, Item.Status.RETURNED)
+EDIT = Right(
+    role=Role.CLERK, unit="source_unit_id", states={"status": (Item.Status.DRAFT, Item.Status.RETURNED)},
+    role_refusal=_("Only an information officer of %(unit)s can change its items."),
+    state_refusal=_("Only drafts and returned items can be changed; this one is “%(state)s”."),
+)
+WITHDRAW = Right(
+    role=Role.CLERK, unit="source_unit_id", states={"status": (Item.Status.PENDING_SIGNOFF,)},
+    role_refusal=_("Only an information officer of %(unit)s can withdraw its items."),
+    state_refusal=_("Only an item awaiting sign-off can be withdrawn; this one is “%(state)s”."),
+)
+# Follow-ups (续报) and the final report (终报) attach to a filed first report whose chain is still open: the
+# service checks those two facts under the row lock.
+FOLLOW_UP = Right(
+    role=Role.CLERK, unit="source_unit_id", states={"report_kind": (ReportKind.FIRST,)},
+    role_refusal=_("Only an information officer of %(unit)s can report on its emergencies."),
+    state_refusal=_("Follow-ups attach to a filed first report of an emergency."),
+)
 
 
-@rules.predicate
-def is_pending_signoff(user, item: Item) -> bool:
-    return item.status == Item.Status.PENDING_SIGNOFF
+def check_follow_up(user, first: Item) -> None:
+    """Raise NotPermitted or IllegalTransition unless `user` may start the next follow-up (or the final report)
+    of the emergency whose first report is `first`: a clerk of its unit, the first report filed, its chain not yet
+    closed by a final report (one query)."""
+    FOLLOW_UP.check(user, first)
+    if not first.is_filed:
+        raise IllegalTransition(FOLLOW_UP.state_refusal)
+    if first.follow_ups.filter(report_kind=ReportKind.FINAL).exists():
+        raise IllegalTransition(_("The final report of this emergency is written; its chain is closed."))
 
 
-@rules.predicate
-def is_open_first_report(user, item: Item) -> bool:
-    return (
-        item.report_kind == "first"
-        and item.is_filed
-        and not item.follow_ups.filter(report_kind="final").exists()
-    )
-
-
-can_view_item = is_unit_member & has_clearance
-can_edit_item = is_unit_clerk & has_clearance & is_editable_state
-can_withdraw_item = is_unit_clerk & has_clearance & is_pending_signoff
-can_follow_up = is_unit_clerk & is_open_first_report
+def may_follow_up(user, first: Item) -> bool:
+    try:
+        check_follow_up(user, first)
+    except ActionRefused:
+        return False
+    return True

@@ -7,36 +7,24 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
-from infohub.models import AuditLog, Classification, Role, User
+from infohub import access
+from infohub.models import AuditLog, Role, User
 from infohub.roles import unit_ids_where
 
 from .models import Item, ItemVersion, segment
-from .permissions import UNIT_ROLES
-
-# Roles at an office that read what the office received.
-OFFICE_ROLES = (Role.EDITOR, Role.DIRECTOR, Role.DUTY_OFFICER, Role.LEADER)
 
 
 def items_visible_to(user: User) -> QuerySet[Item]:
-    """Items the user may open, up to their clearance: their own units' items, and the items that
-    reached an office where they work (the review chain's hops)."""
-    cleared = [mark for mark in Classification.values if user.may_open(mark)]
-    visible = Item.objects.filter(source_unit_id__in=unit_ids_where(user, *UNIT_ROLES, Role.EDITOR)).order_by().values("pk")
-    offices = unit_ids_where(user, *OFFICE_ROLES)
-    if offices:
-        # A UNION of two indexed lookups; an OR of the two would make Postgres scan every item.
-        visible = visible.union(Item.objects.filter(hops__office_id__in=offices).order_by().values("pk"))
-    return Item.objects.filter(pk__in=visible, classification__in=cleared).select_related("source_unit", "created_by")
+    """Items the user may see (infohub.access: their own units' items, and those that reached their offices, up
+    to their clearance), with the unit and author selected for lists."""
+    return access.visible(user, Item.objects.select_related("source_unit", "created_by"))
 
 
-def item_for(user: User, pk) -> Item:
-    """The item if the user may see it; otherwise 404, exactly as if it did not exist."""
-    try:
-        return items_visible_to(user).get(pk=pk)
-    except (Item.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+def item_for(user: User, pk, *, read: str | None = None) -> Item:
+    """The item if the user may see it; otherwise Http404, exactly as if it did not exist. `read` names the door
+    when the item is shown (a classified read is then audited: infohub.access.get_visible)."""
+    return access.get_visible(user, Item.objects.select_related("source_unit", "created_by"), pk, read=read)
 
 
 def clerk_start_page(user: User) -> dict[str, QuerySet[Item]]:

@@ -15,18 +15,18 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from infohub.errors import IllegalTransition, NotPermitted, StaleRevision
+from infohub.errors import NotPermitted, StaleRevision
 from infohub.models import Role, Unit, User
 from infohub.roles import holds
 from infohub.services import audit_record
 
 from .models import Attachment, Category, Item, ItemVersion, ReportKind, validate_attachment
-from .permissions import can_edit_item, can_withdraw_item, has_clearance
+from .permissions import EDIT, WITHDRAW, check_follow_up
 from .signals import item_filed
 
 
 def _lock(item: Item) -> Item:
-    return Item.objects.select_for_update().get(pk=item.pk)
+    return Item.objects.select_for_update().select_related("source_unit").get(pk=item.pk)
 
 
 def _check_revision(item: Item, expected_revision: int | None) -> None:
@@ -75,7 +75,7 @@ def item_create(*, actor: User, unit: Unit, data: dict, files: Iterable[Uploaded
     item = Item(source_unit=unit, created_by=actor)
     _apply(item, data)
     item.full_clean()
-    if not has_clearance.test(actor, item):
+    if not actor.may_open(item.classification):
         raise NotPermitted(_("You may not write items above your own clearance."))
     files = list(files)
     for upload in files:
@@ -94,12 +94,11 @@ def item_update(
     files = list(files)
     with transaction.atomic():
         item = _lock(item)
-        if not can_edit_item.test(actor, item):
-            raise _why_not_editable(actor, item)
+        EDIT.check(actor, item)
         _check_revision(item, expected_revision)
         changed = _apply(item, data)
         item.full_clean()
-        if not has_clearance.test(actor, item):
+        if not actor.may_open(item.classification):
             raise NotPermitted(_("You may not mark an item above your own clearance."))
         added = _add_attachments(item, files, actor)
         if not changed and not added:
@@ -123,8 +122,7 @@ def item_submit(*, actor: User, item: Item, expected_revision: int | None = None
     """File the item to the unit director for sign-off (报送审核)."""
     with transaction.atomic():
         item = _lock(item)
-        if not can_edit_item.test(actor, item):
-            raise _why_not_editable(actor, item, action=_("submit"))
+        EDIT.check(actor, item)
         _check_revision(item, expected_revision)
         item.full_clean()
         from_state = item.status
@@ -164,13 +162,7 @@ def item_follow_up(*, actor: User, first: Item, final: bool = False) -> Item:
     pre-filled from the latest report so the clerk only writes what changed."""
     with transaction.atomic():
         first = Item.objects.select_for_update().get(pk=first.pk)
-        if not holds(actor, Role.CLERK, first.source_unit_id):
-            raise NotPermitted(_("Only an information officer of %(unit)s can report on its emergencies.")
-                               % {"unit": first.source_unit})
-        if first.report_kind != ReportKind.FIRST or not first.is_filed:
-            raise IllegalTransition(_("Follow-ups attach to a filed first report of an emergency."))
-        if first.follow_ups.filter(report_kind=ReportKind.FINAL).exists():
-            raise IllegalTransition(_("The final report of this emergency is written; its chain is closed."))
+        check_follow_up(actor, first)
         latest = first.follow_ups.exclude(submitted_at=None).order_by("-follow_up_number").first() or first
         item = Item(source_unit=first.source_unit, created_by=actor, category=Category.EMERGENCY, first_report=first,
                     report_kind=ReportKind.FINAL if final else ReportKind.FOLLOW_UP)
@@ -187,13 +179,7 @@ def item_withdraw(*, actor: User, item: Item, expected_revision: int | None = No
     """Take back an item that is still waiting for sign-off, to correct it (撤回)."""
     with transaction.atomic():
         item = _lock(item)
-        if not can_withdraw_item.test(actor, item):
-            if item.status != Item.Status.PENDING_SIGNOFF:
-                raise IllegalTransition(
-                    _("Only an item awaiting sign-off can be withdrawn; this one is “%(status)s”.")
-                    % {"status": item.get_status_display()}
-                )
-            raise NotPermitted(_("Only an information officer of the item's unit can withdraw it."))
+        WITHDRAW.check(actor, item)
         _check_revision(item, expected_revision)
         item.status = Item.Status.DRAFT
         item.revision += 1
@@ -226,24 +212,10 @@ def item_revise_filed(*, actor: User, item: Item, data: dict, note: str) -> list
 def attachment_remove(*, actor: User, attachment: Attachment) -> None:
     with transaction.atomic():
         item = _lock(attachment.item)
-        if not can_edit_item.test(actor, item):
-            raise _why_not_editable(actor, item)
+        EDIT.check(actor, item)
         name = attachment.original_name
         attachment.delete()
         item.revision += 1
         item.save(update_fields=["revision", "updated_at"])
         audit_record(actor=actor, action="attachment.remove", obj=item, data={"attachment": name})
     transaction.on_commit(lambda: attachment.file.delete(save=False))
-
-
-def _why_not_editable(actor: User, item: Item, action: str | None = None) -> Exception:
-    action = action or _("edit")
-    if not holds(actor, Role.CLERK, item.source_unit_id):
-        return NotPermitted(_("Only an information officer of the item's unit can %(action)s it.") % {"action": action})
-    if not has_clearance.test(actor, item):
-        return NotPermitted(_("This item is above your clearance."))
-    return IllegalTransition(
-        _("You cannot %(action)s an item that is “%(status)s”; only drafts and returned items can be changed.")
-        % {"action": action, "status": item.get_status_display()}
-    )
-

@@ -13,12 +13,11 @@ from django.views.decorators.http import require_POST
 from infohub.errors import ActionRefused
 from infohub.models import Role, Unit
 from infohub.roles import unit_ids_where
-from infohub.services import audit_record
 
 from . import selectors, services
 from .forms import ItemForm
 from .models import Category, Item, Urgency
-from .permissions import can_edit_item, can_follow_up, can_withdraw_item
+from .permissions import EDIT, WITHDRAW, may_follow_up
 
 
 def item_url(item):
@@ -89,8 +88,8 @@ def item_create(request):
 
 @login_required
 def item_edit(request, pk):
-    item = selectors.item_for(request.user, pk)
-    if not can_edit_item.test(request.user, item):
+    item = selectors.item_for(request.user, pk, read="edit" if request.method == "GET" else None)
+    if not EDIT.allows(request.user, item):
         messages.error(request, _("This item can no longer be edited here."))
         return redirect(item_url(item))
     form = ItemForm(request.POST or None, request.FILES or None, instance=item)
@@ -136,9 +135,7 @@ def _submit_and_redirect(request, item):
 
 @login_required
 def item_detail(request, pk):
-    item = selectors.item_for(request.user, pk)
-    if item.classification in ("secret", "confidential"):
-        audit_record(actor=request.user, action="item.view", obj=item)
+    item = selectors.item_for(request.user, pk, read="page")
     versions = list(item.versions.select_related("edited_by"))
     diff = selectors.version_diff(versions[0], versions[-1]) if len(versions) > 1 else {}
     labels = {name: Item._meta.get_field(name).verbose_name for name in Item.CONTENT_FIELDS}
@@ -151,20 +148,18 @@ def item_detail(request, pk):
             "attachments": item.attachments.all(),
             "versions": versions,
             "diff": [(labels[name], segments) for name, segments in diff.items()],
-            "can_edit": can_edit_item.test(request.user, item),
-            "can_withdraw": can_withdraw_item.test(request.user, item),
+            "can_edit": EDIT.allows(request.user, item),
+            "can_withdraw": WITHDRAW.allows(request.user, item),
             "history": selectors.item_history(item),
             "chain": chain,
-            "can_follow_up": bool(chain) and can_follow_up.test(request.user, chain[0]),
+            "can_follow_up": bool(chain) and may_follow_up(request.user, chain[0]),
         },
     )
 
 
 @login_required
 def item_print(request, pk):
-    item = selectors.item_for(request.user, pk)
-    if item.classification in ("secret", "confidential"):
-        audit_record(actor=request.user, action="item.print", obj=item)
+    item = selectors.item_for(request.user, pk, read="print")
     return render(request, "submissions/item_print.html", {"item": item})
 
 
@@ -203,7 +198,7 @@ def item_follow_up(request, pk):
 
 @login_required
 def attachment_download(request, pk, attachment_pk):
-    item = selectors.item_for(request.user, pk)
+    item = selectors.item_for(request.user, pk, read="attachment")
     attachment = get_object_or_404(item.attachments, pk=attachment_pk)
     try:
         handle = attachment.file.open("rb")

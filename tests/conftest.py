@@ -1,7 +1,9 @@
+import importlib
 import uuid
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
 
 from infohub.models import Level, Role, Unit, User
 from submissions import services as submissions
@@ -40,6 +42,18 @@ def _test_settings(settings, tmp_path):
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     # Redis outlives a test's rolled-back data and ids may come again: each test keeps its cache to itself.
     settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+
+
+@pytest.fixture(autouse=True)
+def _rows_the_migrations_seed(request):
+    """A transactional test empties every table after it, the rows data migrations seed included (the deadline
+    policy table's defaults): put them back exactly as the migration writes them."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker and marker.kwargs.get("transaction")) or {"transactional_db", "live_server"} & set(
+        request.fixturenames)
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        importlib.import_module("alerts.migrations.0002_default_policies").add_defaults(apps, None)
 
 
 @pytest.fixture

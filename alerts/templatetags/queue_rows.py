@@ -7,7 +7,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from infohub.rows import choice_labels, escape, local_hm_formatter, person_name
-from infohub.selectors import unit_names
+from infohub.tree import unit_names
 from submissions.models import Item
 
 from ..models import Clock
@@ -15,7 +15,7 @@ from ..models import Clock
 register = template.Library()
 
 # What a row shows, fetched as plain values (`urgent_queue(user).values(*QUEUE_COLUMNS)`); units are named from
-# infohub.selectors.unit_names, not joined.
+# infohub.tree.unit_names, not joined.
 QUEUE_COLUMNS = (
     "id", "kind", "state", "due_at", "acknowledged_at", "item_id", "item__title", "item__event_grade",
     "chase__summary", "office_id", "unit_id", "acknowledged_by__display_name",

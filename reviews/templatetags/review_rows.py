@@ -4,7 +4,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from infohub.rows import choice_labels, escape, local_hm_formatter, person_name
-from infohub.selectors import unit_names
+from infohub.tree import unit_names
 from submissions.models import Item
 
 register = template.Library()

@@ -38,7 +38,11 @@ def test_acknowledge_and_phone_report_through_the_api(duty, clock):
 
 
 def test_another_offices_duty_officer_is_refused(duty, clock):
-    assert client_for(duty.province_duty).post(f"/api/alerts/clocks/{clock.pk}/acknowledge/").status_code == 404
+    # the province's duty officer sees the city's clock (its breach escalates to him) but may not act on it
+    refused = client_for(duty.province_duty).post(f"/api/alerts/clocks/{clock.pk}/acknowledge/")
+    assert (refused.status_code, refused.json()["code"]) == (403, "not_permitted")
+    clock.refresh_from_db()
+    assert clock.acknowledged_at is None
 
 
 def test_chase_through_the_api(chain, duty):

@@ -53,7 +53,7 @@ def test_the_queue_costs_the_same_queries_for_one_row_or_many(client, chain, dut
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from infohub.selectors import forget_units
+    from infohub.tree import forget_units
 
     def queries() -> int:
         forget_units()  # both as the first page after a change to a unit: naming the units costs one query

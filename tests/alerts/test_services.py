@@ -279,10 +279,20 @@ def test_an_editor_who_received_the_item_records_a_false_report_once(chain, trav
         services.lapse_record(actor=chain.net.city_editor, item=item, kind="concealed", reason="")
 
 
-def test_without_a_policy_row_the_built_in_default_applies(chain, traveller):
-    DeadlinePolicy.objects.all().delete()
+def test_the_deadlines_live_only_in_the_policy_table(chain, traveller):
+    # the 2-hour city default is the table's seeded row, and only that row
+    assert DeadlinePolicy.objects.get(level="city", event_grade="", event_type="").deadline_minutes == 120
     item = file_emergency(chain.net, event_time=NOW)
     assert report_clock(item, "city").due_at == NOW + timedelta(hours=2)
+    # an administrator's edit is what the next clock counts
+    DeadlinePolicy.objects.filter(level="city").update(deadline_minutes=90)
+    item = file_emergency(chain.net, title="第二起", event_time=NOW)
+    assert report_clock(item, "city").due_at == NOW + timedelta(minutes=90)
+    # without a row the level has no deadline: nothing else hides a copy of it
+    DeadlinePolicy.objects.filter(level="city").delete()
+    item = file_emergency(chain.net, title="第三起", event_time=NOW)
+    assert not Clock.objects.filter(item=item, level="city").exists()
+    assert Clock.objects.filter(item=item, level="province").exists()
 
 
 def test_non_emergencies_start_no_clock(chain, good_item_data, traveller):

@@ -250,7 +250,7 @@ def queries_per_page(user, path, **headers) -> tuple[int, int]:
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
-    from infohub.selectors import forget_units
+    from infohub.tree import forget_units
 
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)

@@ -74,7 +74,7 @@ def _merge_with_another(chain, hop, data):
 INBOX_CHANGES = {
     "an item arrives": _sign_off_another,
     "adopted": lambda chain, hop, data: reviews.review_adopt(actor=chain.net.city_editor, hop=hop, adoption="full"),
-    "not adopted": lambda chain, hop, data: reviews.review_reject(actor=chain.net.city_editor, hop=hop, reason="重复"),
+    "not adopted": lambda chain, hop, data: reviews.review_not_adopt(actor=chain.net.city_editor, hop=hop, reason="重复"),
     "returned": lambda chain, hop, data: reviews.review_return(actor=chain.net.city_editor, hop=hop, reason="补充"),
     "edited": lambda chain, hop, data: reviews.review_edit(
         actor=chain.net.city_editor, hop=hop, data={**data, "title": "改过的标题"}),

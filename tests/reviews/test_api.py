@@ -70,7 +70,7 @@ def test_foreign_people_get_404_on_every_hop_endpoint(chain, hop, outsider):
     calls = [
         ("get", f"/api/inbox/{hop.pk}/", None),
         ("post", f"/api/inbox/{hop.pk}/adopt/", {"adoption": "full"}),
-        ("post", f"/api/inbox/{hop.pk}/reject/", {"reason": "x"}),
+        ("post", f"/api/inbox/{hop.pk}/not-adopt/", {"reason": "x"}),
         ("post", f"/api/inbox/{hop.pk}/return/", {"reason": "x"}),
         ("post", f"/api/inbox/{hop.pk}/edit/", {"title": "x"}),
         ("post", f"/api/inbox/{hop.pk}/forward/", {}),

@@ -26,7 +26,7 @@ def page_urls(item, hop):
         ("get", reverse("reviews:hop_edit", args=[hop.pk])),
         ("post", reverse("reviews:hop_edit", args=[hop.pk])),
         *[("post", reverse("reviews:hop_act", args=[hop.pk, a]))
-          for a in ("adopt", "reject", "return", "forward", "forward_sign", "forward_decline")],
+          for a in ("adopt", "not_adopt", "return", "forward", "forward_sign", "forward_decline")],
         ("get", reverse("reviews:lineage", args=[item.pk])),
     ]
 
@@ -126,7 +126,7 @@ def test_editor_adopts_and_forwards_through_the_pages(client, chain, hop):
 def test_acting_twice_shows_why(client, chain, hop):
     client.force_login(chain.net.city_editor)
     client.post(reverse("reviews:hop_act", args=[hop.pk, "adopt"]), {"adoption": "full"})
-    response = client.post(reverse("reviews:hop_act", args=[hop.pk, "reject"]), {"reason": "重复"}, follow=True)
+    response = client.post(reverse("reviews:hop_act", args=[hop.pk, "not_adopt"]), {"reason": "重复"}, follow=True)
     assert "已" in response.content.decode() and "采用" in response.content.decode()
 
 
@@ -167,7 +167,7 @@ def _queries(client, django_assert_max_num_queries, url) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from infohub.selectors import forget_units
+    from infohub.tree import forget_units
 
     forget_units()  # each page as the first after a change to a unit: with its unit names and senders list
     with CaptureQueriesContext(connection) as captured:

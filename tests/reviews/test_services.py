@@ -136,8 +136,8 @@ def test_adoption_needs_a_kind(chain, filed_item):
 def test_not_adopted_needs_a_reason_and_the_unit_sees_it(chain, filed_item):
     hop = signed_off(chain, filed_item)
     with pytest.raises(ActionRefused):
-        services.review_reject(actor=chain.net.city_editor, hop=hop, reason="")
-    services.review_reject(actor=chain.net.city_editor, hop=hop, reason="内容与上期重复")
+        services.review_not_adopt(actor=chain.net.city_editor, hop=hop, reason="")
+    services.review_not_adopt(actor=chain.net.city_editor, hop=hop, reason="内容与上期重复")
     note = Notification.objects.get(recipient=chain.net.clerk, verb="hop.not_adopted")
     assert "内容与上期重复" in note.text
 
@@ -158,7 +158,7 @@ def test_acting_twice_is_refused_naming_who_acted(chain, filed_item):
     hop = signed_off(chain, filed_item)
     services.review_adopt(actor=chain.net.city_editor, hop=hop, adoption="summary")
     with pytest.raises(IllegalTransition) as refused:
-        services.review_reject(actor=chain.city_editor2, hop=hop, reason="不用")
+        services.review_not_adopt(actor=chain.city_editor2, hop=hop, reason="不用")
     assert str(chain.net.city_editor) in str(refused.value.message)
 
 
@@ -281,7 +281,7 @@ def test_two_editors_acting_at_once_exactly_one_wins(chain, filed_item):
         threading.Thread(target=act, args=(chain.net.city_editor,
                                            lambda e: services.review_adopt(actor=e, hop=hop, adoption="full"))),
         threading.Thread(target=act, args=(chain.city_editor2,
-                                           lambda e: services.review_reject(actor=e, hop=hop, reason="不采用"))),
+                                           lambda e: services.review_not_adopt(actor=e, hop=hop, reason="不采用"))),
     ]
     for t in threads:
         t.start()
