@@ -95,9 +95,10 @@ class ClockViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                    request=PhoneReportSerializer, responses={201: ClockSerializer, **ERRORS})
     @action(detail=True, methods=["post"], url_path="phone-report")
     def phone_report(self, request, pk=None):
+        clock = self.get_object()  # 404 for a clock the user may not see, whatever the body
         body = PhoneReportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        written = services.phone_report(actor=request.user, clock=self.get_object(), note=body.validated_data["note"])
+        written = services.phone_report(actor=request.user, clock=clock, note=body.validated_data["note"])
         return Response(ClockSerializer(written).data, status=status.HTTP_201_CREATED)
 
 

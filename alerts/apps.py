@@ -1,6 +1,17 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+AUDIT_ACTIONS = {
+    "clock.start": _("started a deadline clock"),
+    "clock.stop": _("stopped a deadline clock"),
+    "clock.breach": _("marked the report late"),
+    "clock.acknowledge": _("acknowledged the emergency"),
+    "clock.phone_report": _("logged a phone report"),
+    "chase.record": _("chased a unit for a report"),
+    "lapse.false": _("recorded a false report"),
+    "lapse.concealed": _("recorded a concealed report"),
+}
+
 
 class AlertsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
@@ -9,6 +20,7 @@ class AlertsConfig(AppConfig):
 
     def ready(self):
         from infohub import access
+        from infohub.models import register_audit_actions
         from submissions.models import Item
 
         from . import receivers  # noqa: F401  (connects the signal receivers)
@@ -23,3 +35,4 @@ class AlertsConfig(AppConfig):
         access.govern(Clock, unit="unit_id", mark="item__classification", jurisdiction="office__path", audited="item")
         access.govern(Chase, unit="unit_id", reached=("office_id",))
         access.govern(Lapse, unit="unit_id", mark="item__classification", jurisdiction="unit__path")
+        register_audit_actions(AUDIT_ACTIONS)

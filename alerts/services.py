@@ -229,10 +229,10 @@ def _notify_people(groups: list[tuple[str, int | None]], verb: str, text: str, c
     on_clock = access.who_may_see(recipients.values(), clock)
     rest = [p for p in recipients.values() if p not in on_clock]
     on_item = access.who_may_see(rest, clock.item) if rest and clock.item_id else []
-    for people, url in ((on_clock, clock_url), (on_item, _item_url)):
+    for people, link in ((on_clock, clock_url), (on_item, _item_url)):
         if not people:
             continue
-        url = url(clock)
+        url = link(clock)
         notify(recipients=people, verb=verb, text=text, url=url)
         message = ([p.pk for p in people], text, url)
         if batch is not None:

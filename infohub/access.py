@@ -101,7 +101,7 @@ def visible(user: User, queryset: QuerySet) -> QuerySet:
 
     Lookups through a relation are combined as a UNION of indexed lookups: an OR across joins would make
     Postgres scan the whole table."""
-    model, facts = queryset.model, facts_of(queryset.model)
+    facts = facts_of(queryset.model)
     own = unit_ids_where(user, *SOURCE_ROLES) if facts.unit else set()
     offices = unit_ids_where(user, *OFFICE_ROLES) if facts.reached or facts.jurisdiction else set()
     parts = ([(facts.unit, own)] if own else []) + [(lookup, offices) for lookup in facts.reached if offices]

@@ -8,6 +8,11 @@ class InfohubConfig(AppConfig):
     verbose_name = _("Information network")
 
     def ready(self):
+        from .models import register_audit_actions
+
+        # Written by infohub.access, whichever door the classified item was read through.
+        register_audit_actions({"item.view": _("opened (classified)"), "item.print": _("printed (classified)")})
+
         from django.db.models.signals import post_delete, post_save
 
         from . import listcache

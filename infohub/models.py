@@ -172,34 +172,18 @@ class RoleAssignment(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.unit}"
 
 
-# What each audit action means to a reader; every app's actions are named here, in one vocabulary.
-AUDIT_ACTION_LABELS = {
-    "item.create": _("created the draft"),
-    "item.update": _("edited"),
-    "item.submit": _("filed for sign-off"),
-    "item.withdraw": _("withdrew for correction"),
-    "item.view": _("opened (classified)"),
-    "item.print": _("printed (classified)"),
-    "attachment.remove": _("removed an attachment"),
-    "item.signoff": _("signed off and sent upward"),
-    "item.signoff_return": _("returned for revision at sign-off"),
-    "item.composite": _("wrote a composite item"),
-    "hop.adopted": _("adopted"),
-    "hop.not_adopted": _("did not adopt"),
-    "hop.returned": _("returned for revision"),
-    "hop.merged": _("merged into a composite item"),
-    "hop.forward_request": _("proposed reporting upward"),
-    "hop.forwarded": _("signed and reported upward"),
-    "hop.forward_declined": _("declined reporting upward"),
-    "clock.start": _("started a deadline clock"),
-    "clock.stop": _("stopped a deadline clock"),
-    "clock.breach": _("marked the report late"),
-    "clock.acknowledge": _("acknowledged the emergency"),
-    "clock.phone_report": _("logged a phone report"),
-    "chase.record": _("chased a unit for a report"),
-    "lapse.false": _("recorded a false report"),
-    "lapse.concealed": _("recorded a concealed report"),
-}
+# What each audit action means to a reader ({action: label}); each app registers its own actions from its
+# `ready()` (`register_audit_actions`), so the core names none of theirs.
+AUDIT_ACTION_LABELS: dict[str, str] = {}
+
+
+def register_audit_actions(labels: dict[str, str]) -> None:
+    """Add an app's audit actions and their readers' labels (lazy translations) to the one vocabulary.
+    Raises ValueError when an action is already registered with another label (two apps, one name)."""
+    for action, label in labels.items():
+        if AUDIT_ACTION_LABELS.get(action, label) != label:
+            raise ValueError(f"audit action {action!r} is already registered")
+        AUDIT_ACTION_LABELS[action] = label
 
 
 class AuditLog(models.Model):

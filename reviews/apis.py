@@ -109,9 +109,9 @@ class SignoffQueueApi(generics.ListAPIView):
                responses={200: ItemSerializer, **ERRORS})
 class SignoffApproveApi(APIView):
     def post(self, request, pk):
+        item = item_for(request.user, pk)  # 404 for an item the user may not see, whatever the body
         data = _body(RevisionSerializer, request)
-        item = services.signoff_approve(actor=request.user, item=item_for(request.user, pk),
-                                        expected_revision=data.get("revision"))
+        item = services.signoff_approve(actor=request.user, item=item, expected_revision=data.get("revision"))
         return Response(ItemSerializer(item).data)
 
 
@@ -119,8 +119,9 @@ class SignoffApproveApi(APIView):
                responses={200: ItemSerializer, **ERRORS})
 class SignoffReturnApi(APIView):
     def post(self, request, pk):
+        item = item_for(request.user, pk)  # 404 for an item the user may not see, whatever the body
         data = _body(ReasonSerializer, request)
-        item = services.signoff_return(actor=request.user, item=item_for(request.user, pk), reason=data["reason"],
+        item = services.signoff_return(actor=request.user, item=item, reason=data["reason"],
                                        expected_revision=data.get("revision"))
         return Response(ItemSerializer(item).data)
 
@@ -177,30 +178,37 @@ class HopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
 
-    def _act(self, service, **kwargs):
-        hop = service(actor=self.request.user, hop=self.get_object(), **kwargs)
-        return Response(HopSerializer(hop).data)
+    def _hop_and_body(self, serializer_class=None) -> tuple[Hop, dict]:
+        """The hop first (404 for one the user may not see, whatever the body), then the body."""
+        hop = self.get_object()
+        return hop, (_body(serializer_class, self.request) if serializer_class else {})
 
     @extend_schema(summary="Adopt (采用): full, combined or summary", request=AdoptSerializer,
                    responses={200: HopSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def adopt(self, request, pk=None):
-        data = _body(AdoptSerializer, request)
-        return self._act(services.review_adopt, adoption=data["adoption"], expected_revision=data.get("revision"))
+        hop, data = self._hop_and_body(AdoptSerializer)
+        hop = services.review_adopt(actor=request.user, hop=hop, adoption=data["adoption"],
+                                    expected_revision=data.get("revision"))
+        return Response(HopSerializer(hop).data)
 
     @extend_schema(summary="Not adopt (不采用) with a reason", request=ReasonSerializer,
                    responses={200: HopSerializer, **ERRORS})
     @action(detail=True, methods=["post"], url_path="not-adopt")
     def not_adopt(self, request, pk=None):
-        data = _body(ReasonSerializer, request)
-        return self._act(services.review_not_adopt, reason=data["reason"], expected_revision=data.get("revision"))
+        hop, data = self._hop_and_body(ReasonSerializer)
+        hop = services.review_not_adopt(actor=request.user, hop=hop, reason=data["reason"],
+                                        expected_revision=data.get("revision"))
+        return Response(HopSerializer(hop).data)
 
     @extend_schema(summary="Return for revision (退回修改) with a reason", request=ReasonSerializer,
                    responses={200: HopSerializer, **ERRORS})
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request, pk=None):
-        data = _body(ReasonSerializer, request)
-        return self._act(services.review_return, reason=data["reason"], expected_revision=data.get("revision"))
+        hop, data = self._hop_and_body(ReasonSerializer)
+        hop = services.review_return(actor=request.user, hop=hop, reason=data["reason"],
+                                     expected_revision=data.get("revision"))
+        return Response(HopSerializer(hop).data)
 
     @extend_schema(summary="Edit the item's text as a new version", request=ItemSerializer,
                    responses={200: ItemSerializer, **ERRORS})
@@ -217,20 +225,23 @@ class HopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
                    responses={200: HopSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def forward(self, request, pk=None):
-        data = _body(RevisionSerializer, request)
-        return self._act(services.forward_request, expected_revision=data.get("revision"))
+        hop, data = self._hop_and_body(RevisionSerializer)
+        hop = services.forward_request(actor=request.user, hop=hop, expected_revision=data.get("revision"))
+        return Response(HopSerializer(hop).data)
 
     @extend_schema(summary="Director: sign the report upward; returns the next hop", request=None,
                    responses={200: HopSerializer, **ERRORS})
     @action(detail=True, methods=["post"], url_path="forward-sign")
     def forward_sign(self, request, pk=None):
-        return self._act(services.forward_signoff)
+        hop, _data = self._hop_and_body()
+        return Response(HopSerializer(services.forward_signoff(actor=request.user, hop=hop)).data)
 
     @extend_schema(summary="Director: decline reporting upward, with a reason", request=ReasonSerializer,
                    responses={200: HopSerializer, **ERRORS})
     @action(detail=True, methods=["post"], url_path="forward-decline")
     def forward_decline(self, request, pk=None):
-        return self._act(services.forward_decline, reason=_body(ReasonSerializer, request)["reason"])
+        hop, data = self._hop_and_body(ReasonSerializer)
+        return Response(HopSerializer(services.forward_decline(actor=request.user, hop=hop, reason=data["reason"])).data)
 
     @extend_schema(summary="Merge several received items into a composite (综合)", request=MergeSerializer,
                    responses={201: HopSerializer, **ERRORS})

@@ -1,4 +1,18 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+AUDIT_ACTIONS = {
+    "item.signoff": _("signed off and sent upward"),
+    "item.signoff_return": _("returned for revision at sign-off"),
+    "item.composite": _("wrote a composite item"),
+    "hop.adopted": _("adopted"),
+    "hop.not_adopted": _("did not adopt"),
+    "hop.returned": _("returned for revision"),
+    "hop.merged": _("merged into a composite item"),
+    "hop.forward_request": _("proposed reporting upward"),
+    "hop.forwarded": _("signed and reported upward"),
+    "hop.forward_declined": _("declined reporting upward"),
+}
 
 
 class ReviewsConfig(AppConfig):
@@ -7,6 +21,7 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         from infohub import access
+        from infohub.models import register_audit_actions
         from submissions.models import Item
 
         from . import receivers  # noqa: F401  (connects the signal receivers)
@@ -15,3 +30,4 @@ class ReviewsConfig(AppConfig):
         # An item reaches every office it was sent to; a hop is seen by the people of its office.
         access.reaches(Item, "hops__office_id")
         access.govern(Hop, mark="item__classification", reached=("office_id",), audited="item")
+        register_audit_actions(AUDIT_ACTIONS)

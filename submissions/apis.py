@@ -149,9 +149,10 @@ class ItemViewSet(
     )
     @action(detail=True, methods=["post"], url_path="follow-up")
     def follow_up(self, request, pk=None):
+        first = self.get_object()  # 404 for an item the user may not see, whatever the body
         body = FollowUpSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        draft = services.item_follow_up(actor=request.user, first=self.get_object(), final=body.validated_data["final"])
+        draft = services.item_follow_up(actor=request.user, first=first, final=body.validated_data["final"])
         return Response(ItemSerializer(draft, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Versions of the item since filing", responses={200: VersionSerializer(many=True), 404: ERRORS[404]})
@@ -166,14 +167,16 @@ class ItemViewSet(
     )
     @action(detail=True, methods=["post"], parser_classes=[parsers.MultiPartParser])
     def attachments(self, request, pk=None):
+        item = self.get_object()  # 404 for an item the user may not see, whatever the body
         upload = request.FILES.get("file")
         if upload is None:
             raise serializers.ValidationError({"file": ["No file was sent."]})
-        item = services.item_update(actor=request.user, item=self.get_object(), data={}, files=[upload])
+        item = services.item_update(actor=request.user, item=item, data={}, files=[upload])
         return Response(AttachmentSerializer(item.attachments.order_by("-id").first()).data, status=status.HTTP_201_CREATED)
 
     def _transition(self, service, request):
+        item = self.get_object()  # 404 for an item the user may not see, whatever the body
         body = RevisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        item = service(actor=request.user, item=self.get_object(), expected_revision=body.validated_data.get("revision"))
+        item = service(actor=request.user, item=item, expected_revision=body.validated_data.get("revision"))
         return Response(ItemSerializer(item, context=self.get_serializer_context()).data)

@@ -1,4 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+AUDIT_ACTIONS = {
+    "item.create": _("created the draft"),
+    "item.update": _("edited"),
+    "item.submit": _("filed for sign-off"),
+    "item.withdraw": _("withdrew for correction"),
+    "attachment.remove": _("removed an attachment"),
+}
 
 
 class SubmissionsConfig(AppConfig):
@@ -7,9 +16,11 @@ class SubmissionsConfig(AppConfig):
 
     def ready(self):
         from infohub import access
+        from infohub.models import register_audit_actions
 
         from . import receivers  # noqa: F401  (connects the signal receivers)
         from .models import Item
 
         # An item is its source unit's; it is marked; reads of a classified one are audited.
         access.govern(Item, unit="source_unit_id", mark="classification", audited="")
+        register_audit_actions(AUDIT_ACTIONS)

@@ -85,7 +85,3 @@ class ItemForm(forms.ModelForm):
 
     def validate_unique(self):
         """Constraints are the service's job; the form has no created_by/source_unit for new drafts."""
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
