@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .text import normalize_phone
+
 
 class Level(models.TextChoices):
     """Administrative levels, top-down. The integer rank orders them (central = 0)."""
@@ -140,6 +142,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            self.phone = normalize_phone(self.phone)  # the SMS hook dials what is stored
+        except ValidationError as error:
+            raise ValidationError({"phone": error.messages}) from None
 
     def may_open(self, classification: str) -> bool:
         return Classification.rank(classification) <= Classification.rank(self.clearance)

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from infohub.models import Classification, Unit, User
+from infohub.text import normalize_phone
 
 
 class Category(models.TextChoices):
@@ -277,6 +278,10 @@ class Item(models.Model):
 
     def clean(self) -> None:
         errors = {}
+        try:
+            self.contact_phone = normalize_phone(self.contact_phone)
+        except ValidationError as error:
+            errors["contact_phone"] = error.messages
         if len(self.body) > settings.INFOHUB_BODY_MAX_LENGTH:
             errors["body"] = _("The body is longer than %(max)d characters; file it as an attachment.") % {
                 "max": settings.INFOHUB_BODY_MAX_LENGTH

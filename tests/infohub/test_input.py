@@ -1,0 +1,100 @@
+"""What people type is normalised once on the way in, for forms and the API alike (SPEC §3; infohub.text)."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from infohub.models import User
+from infohub.text import clean_text, normalize_phone
+from submissions.models import Item
+
+pytestmark = pytest.mark.django_db
+
+
+def _form(data: dict, **changes) -> dict:
+    return {**data, "source_unit": "", **changes}
+
+
+def test_a_title_of_only_invisible_characters_is_empty_on_the_page_and_the_typed_body_is_kept(
+    client, network, good_item_data
+):
+    client.force_login(network.clerk)
+    typed = _form(good_item_data, source_unit=network.county.pk, title="\u200b\u200b\ufeff\u3000")
+    response = client.post(reverse("submissions:item_create"), typed)
+    assert response.status_code == 200 and not Item.objects.exists()
+    assert response.context["form"].errors["title"]
+    assert good_item_data["body"] in response.content.decode()
+
+
+def test_a_title_of_only_invisible_characters_is_refused_by_the_api(network, good_item_data):
+    api = APIClient()
+    api.force_authenticate(network.clerk)
+    response = api.post("/api/items/", {**good_item_data, "source_unit": network.county.pk, "title": "\u200b\u200d"},
+                        format="json")
+    assert response.status_code == 400 and "title" in response.json()["errors"]
+    assert not Item.objects.exists()
+
+
+def test_full_width_digits_letters_crlf_nul_and_invisible_characters_are_normalised_in_forms(
+    client, network, good_item_data
+):
+    client.force_login(network.clerk)
+    client.post(reverse("submissions:item_create"), _form(
+        good_item_data, source_unit=network.county.pk, title="　２０２６年Ｇ６０\u200b科创走廊建设提速　",
+        body="第一段\r\n第二段\x00，全角标点保留。", contact_phone="１３８ ０００ ０００１２"))
+    item = Item.objects.get()
+    assert item.title == "2026年G60科创走廊建设提速"
+    assert item.body == "第一段\n第二段，全角标点保留。"
+    assert item.contact_phone == "13800000012"
+
+
+def test_the_api_normalises_the_same_way(network, good_item_data):
+    api = APIClient()
+    api.force_authenticate(network.clerk)
+    response = api.post("/api/items/", {**good_item_data, "source_unit": network.county.pk, "title": "Ｇ６０\u200b走廊",
+                                        "body": "甲\r\n乙\x00", "contact_phone": "０５７１－８８８８６６６６转１２３"},
+                        format="json")
+    assert response.status_code == 201, response.json()
+    item = Item.objects.get()
+    assert (item.title, item.body, item.contact_phone) == ("G60走廊", "甲\n乙", "0571-88886666-123")
+
+
+@pytest.mark.parametrize("typed", ["12345", "88886666", "电话", "1380000001", "0571-123"])
+def test_a_phone_that_is_no_phone_is_refused_with_the_field_and_the_reason(network, good_item_data, typed):
+    api = APIClient()
+    api.force_authenticate(network.clerk)
+    response = api.post("/api/items/", {**good_item_data, "source_unit": network.county.pk, "contact_phone": typed},
+                        format="json")
+    assert response.status_code == 400 and "contact_phone" in response.json()["errors"]
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("13800000012", "13800000012"), ("+86 138-0000-0012", "13800000012"), ("(010)12345678", "010-12345678"),
+    ("020 8765 4321", "020-87654321"), ("0571-88886666 分机 8", "0571-88886666-8"), ("", ""),
+])
+def test_phone_numbers_are_stored_in_one_form(typed, stored):
+    assert normalize_phone(typed) == stored
+
+
+def test_a_duty_officers_phone_is_stored_as_the_sms_hook_dials_it(network):
+    officer = User(username="duty-x", phone="１３８００００００１２")
+    officer.set_unusable_password()
+    officer.full_clean()
+    assert officer.phone == "13800000012"
+    officer.phone = "110"
+    with pytest.raises(ValidationError) as refused:
+        officer.full_clean()
+    assert "phone" in refused.value.message_dict
+
+
+def test_query_strings_are_cleaned_before_any_view_reads_them(client, network):
+    client.force_login(network.clerk)
+    assert client.get(reverse("submissions:item_list"), {"q": "网格\x00化"}).status_code == 200
+
+
+def test_passwords_are_left_exactly_as_typed(client, network):
+    network.clerk.set_password("ｐａｓｓ​word-9")
+    network.clerk.save()
+    response = client.post(reverse("login"), {"username": network.clerk.username, "password": "ｐａｓｓ​word-9"})
+    assert response.status_code == 302 and response.url == reverse("home")
