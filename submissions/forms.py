@@ -48,7 +48,8 @@ class ItemForm(forms.ModelForm):
             "body": forms.Textarea(attrs={"rows": 12, "data-char-count": "body"}),
             "losses": forms.Textarea(attrs={"rows": 2}),
             "measures": forms.Textarea(attrs={"rows": 3}),
-            "event_time": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            # To the second, so that saving the form unchanged does not move the event time (deadlines count from it).
+            "event_time": forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"),
         }
 
     def __init__(self, *args, units=None, **kwargs):
@@ -58,7 +59,8 @@ class ItemForm(forms.ModelForm):
         if self.instance.pk:
             del self.fields["source_unit"]  # an item never changes unit
             self.fields["revision"].initial = self.instance.revision
-        self.fields["event_time"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+        self.fields["event_time"].input_formats = [
+            "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
         # Offer every mark so the reader learns the confidential channel exists; the model refuses those above.
         self.fields["classification"].choices = Classification.choices
         self.fields["category"].widget.attrs["data-guidance"] = "category"
@@ -73,6 +75,14 @@ class ItemForm(forms.ModelForm):
     @property
     def emergency_value(self) -> str:
         return Category.EMERGENCY.value
+
+    def clean_event_time(self):
+        """The time as the form showed it (to the second, or to the minute where a browser drops seconds) is the
+        stored time untouched: a form that did not change the event time never moves it."""
+        typed, stored = self.cleaned_data.get("event_time"), self.instance.event_time
+        if typed and stored and typed in (stored.replace(microsecond=0), stored.replace(second=0, microsecond=0)):
+            return stored
+        return typed
 
     def content(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data}

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from infohub import access
 from infohub.models import AuditLog, Role, User
@@ -67,12 +69,21 @@ def text_diff(old: str, new: str) -> list[DiffSegment]:
 
 
 def version_diff(older: ItemVersion, newer: ItemVersion) -> dict[str, list[DiffSegment]]:
-    """{field: segments} for every content field that differs between two versions."""
+    """{field: segments} for every content field that differs between two versions, as a reader reads the values
+    (times in Asia/Shanghai, "2026-11-20 09:47:30")."""
     return {
-        name: text_diff(str(older.content.get(name) or ""), str(newer.content.get(name) or ""))
+        name: text_diff(_readable(name, older.content.get(name)), _readable(name, newer.content.get(name)))
         for name in Item.CONTENT_FIELDS
         if older.content.get(name) != newer.content.get(name)
     }
+
+
+def _readable(name: str, value) -> str:
+    """A version's stored value (JSON: times as ISO 8601 in UTC) as the pages show it."""
+    if value and Item._meta.get_field(name).get_internal_type() == "DateTimeField":
+        when = parse_datetime(value)
+        return timezone.localtime(when).strftime("%Y-%m-%d %H:%M:%S") if when else str(value)
+    return str(value if value is not None else "")
 
 
 def item_history(item: Item) -> list[AuditLog]:

@@ -1,0 +1,94 @@
+"""Saving a form that nobody changed changes nothing; times read in Beijing time (SPEC §3, issue 12 points 5–6)."""
+
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from reviews import services as reviews
+from submissions import services
+from submissions.models import Item, ItemVersion
+from submissions.selectors import version_diff
+
+pytestmark = pytest.mark.django_db
+EVENT = datetime(2026, 11, 20, 1, 47, 30, 250000, tzinfo=UTC)  # 09:47:30.25 in Beijing
+
+
+class FormValues(HTMLParser):
+    """What a browser sends for the page's item form: every named field with its shown value, CRLF in textareas."""
+
+    def __init__(self):
+        super().__init__()
+        self.values, self._textarea, self._select = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("file", "submit", "checkbox"):
+            self.values[name] = attrs.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea, self.values[name] = name, ""
+        elif tag == "select" and name:
+            self._select = name
+            self.values.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.values[self._select] = attrs.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea] += data.replace("\n", "\r\n")
+
+
+def _returned_emergency(network) -> Item:
+    data = {
+        "title": "东湖区一化工厂发生火灾", "body": "今日9时许，仓库起火。\n消防已到场处置。", "category": "emergency",
+        "urgency": "extra_urgent", "classification": "internal", "contact_phone": "0571-88886666",
+        "event_time": EVENT, "event_place": "东湖区化工园区", "event_grade": "general", "event_type": "accident",
+    }
+    with time_machine.travel(EVENT.replace(minute=50), tick=False):
+        item = services.item_create(actor=network.clerk, unit=network.county, data=data)
+        item = services.item_submit(actor=network.clerk, item=item)
+        return reviews.signoff_return(actor=network.director, item=item, reason="补充伤亡情况")
+
+
+def test_saving_a_returned_item_unchanged_makes_no_revision_no_version_and_keeps_the_event_time(client, network):
+    item = _returned_emergency(network)
+    before = (item.revision, item.versions.count(), item.event_time)
+    client.force_login(network.clerk)
+    page = client.get(reverse("submissions:item_edit", args=[item.pk])).content.decode()
+    form = FormValues()
+    form.feed(page)
+    assert form.values["event_time"] == "2026-11-20T09:47:30"  # shown to the second, in Beijing time
+    response = client.post(reverse("submissions:item_edit", args=[item.pk]), form.values)
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.revision, item.versions.count(), item.event_time) == before
+
+
+def test_a_browser_that_drops_the_seconds_does_not_move_the_event_time(client, network):
+    item = _returned_emergency(network)
+    client.force_login(network.clerk)
+    form = FormValues()
+    form.feed(client.get(reverse("submissions:item_edit", args=[item.pk])).content.decode())
+    client.post(reverse("submissions:item_edit", args=[item.pk]), {**form.values, "event_time": "2026-11-20T09:47"})
+    item.refresh_from_db()
+    assert item.event_time == EVENT
+
+
+def test_a_corrected_event_time_reads_in_beijing_time_in_the_version_diff(network):
+    item = _returned_emergency(network)
+    services.item_update(actor=network.clerk, item=item,
+                         data={"event_time": datetime(2026, 11, 20, 1, 40, tzinfo=UTC)})
+    older, newer = ItemVersion.objects.filter(item=item).order_by("number")
+    diff = version_diff(older, newer)["event_time"]
+    before = "".join(s.text for s in diff if s.op != "insert")
+    after = "".join(s.text for s in diff if s.op != "delete")
+    assert (before, after) == ("2026-11-20 09:47:30", "2026-11-20 09:40:00")
