@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "infohub.middleware.HtmxLoginRedirect",  # an expired session answers htmx with HX-Redirect, not a 302
     # Last, so that a locked-out login is answered before anything else looks at it.
     "axes.middleware.AxesMiddleware",
 ]

@@ -98,3 +98,11 @@ def test_passwords_are_left_exactly_as_typed(client, network):
     network.clerk.save()
     response = client.post(reverse("login"), {"username": network.clerk.username, "password": "ｐａｓｓ​word-9"})
     assert response.status_code == 302 and response.url == reverse("home")
+
+
+def test_an_htmx_request_on_an_expired_session_gets_hx_redirect_to_the_login_page(client):
+    response = client.get("/alerts/", headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/alerts/?page=2"})
+    assert response.status_code == 204 and response.content == b""
+    assert response["HX-Redirect"] == "/login/?next=%2Falerts%2F%3Fpage%3D2"
+    plain = client.get("/alerts/")  # a plain page load still gets the ordinary redirect
+    assert plain.status_code == 302 and plain.url.startswith("/login/")
