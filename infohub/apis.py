@@ -1,5 +1,14 @@
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+import math
+
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
 
 from .models import RoleAssignment, Unit, User
 from .roles import unit_ids_where
@@ -45,3 +54,39 @@ class MyUnitsApi(generics.ListAPIView):
 
     def get_queryset(self):
         return Unit.objects.filter(pk__in=unit_ids_where(self.request.user)).select_related("upstream")
+
+
+@extend_schema(
+    tags=["people"], summary="A token for a username and password",
+    responses={
+        200: inline_serializer("Token", {"token": serializers.CharField()}),
+        400: OpenApiResponse(description="Wrong credentials (`errors` says which field)."),
+        429: inline_serializer("Locked", {"detail": serializers.CharField(), "code": serializers.CharField(),
+                                          "retry_after": serializers.IntegerField()}),
+    },
+)
+class TokenApi(ObtainAuthToken):
+    """POST username and password, get the token. After AXES_FAILURE_LIMIT wrong passwords the username is locked
+    at that address: the answer is then 429 with code `locked` and `retry_after` seconds (also the Retry-After
+    header), and asking again during the lock neither tries the password nor extends the lock."""
+
+    def post(self, request, *args, **kwargs):
+        credentials = {"username": str(request.data.get("username", ""))[:150]}
+        if AxesProxyHandler.is_locked(request, credentials):
+            seconds = _lock_left(request, credentials["username"])
+            response = Response({"detail": _("Too many failed logins: try again in %(minutes)d minutes.")
+                                 % {"minutes": math.ceil(seconds / 60)}, "code": "locked", "retry_after": seconds},
+                                status=status.HTTP_429_TOO_MANY_REQUESTS)
+            response["Retry-After"] = str(seconds)
+            return response
+        return super().post(request, *args, **kwargs)
+
+
+def _lock_left(request, username: str) -> int:
+    """Seconds until the lock on this username at this address ends (from its last counted failure)."""
+    last = (AccessAttempt.objects.filter(username=username, ip_address=request.axes_ip_address)
+            .order_by("-attempt_time").values_list("attempt_time", flat=True).first())
+    cool_off = get_cool_off(request)
+    if last is None or cool_off is None:
+        return 60
+    return max(1, math.ceil((last + cool_off - timezone.now()).total_seconds()))

@@ -6,7 +6,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from infohub.models import User
-from infohub.text import clean_text, normalize_phone
+from infohub.text import normalize_phone
 from submissions.models import Item
 
 pytestmark = pytest.mark.django_db
@@ -94,9 +94,9 @@ def test_query_strings_are_cleaned_before_any_view_reads_them(client, network):
 
 
 def test_passwords_are_left_exactly_as_typed(client, network):
-    network.clerk.set_password("ｐａｓｓ​word-9")
+    network.clerk.set_password("ｐａｓｓ\u200bword-9")
     network.clerk.save()
-    response = client.post(reverse("login"), {"username": network.clerk.username, "password": "ｐａｓｓ​word-9"})
+    response = client.post(reverse("login"), {"username": network.clerk.username, "password": "ｐａｓｓ\u200bword-9"})
     assert response.status_code == 302 and response.url == reverse("home")
 
 
@@ -106,3 +106,26 @@ def test_an_htmx_request_on_an_expired_session_gets_hx_redirect_to_the_login_pag
     assert response["HX-Redirect"] == "/login/?next=%2Falerts%2F%3Fpage%3D2"
     plain = client.get("/alerts/")  # a plain page load still gets the ordinary redirect
     assert plain.status_code == 302 and plain.url.startswith("/login/")
+
+
+def test_a_locked_account_gets_429_locked_with_when_to_retry_and_retrying_does_not_extend_the_lock(network, settings):
+    import time_machine
+    from django.utils import timezone
+
+    network.clerk.set_password("right-password-1")
+    network.clerk.save()
+    api = APIClient()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            assert api.post("/api/auth/token/", {"username": "dh_clerk", "password": "wrong"}).status_code == 400
+        locked = api.post("/api/auth/token/", {"username": "dh_clerk", "password": "right-password-1"})
+        assert locked.status_code == 429 and locked.json()["code"] == "locked"
+        lock = locked.json()["retry_after"]
+        assert int(locked["Retry-After"]) == lock == settings.AXES_COOLOFF_TIME * 3600
+        # a system retrying every ten minutes: the lock does not start again
+        clock.shift(600)
+        again = api.post("/api/auth/token/", {"username": "dh_clerk", "password": "right-password-1"})
+        assert again.status_code == 429 and again.json()["retry_after"] == lock - 600
+        clock.shift(lock - 600 + 1)
+        assert api.post("/api/auth/token/", {"username": "dh_clerk", "password": "right-password-1"}).status_code == 200
