@@ -15,6 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from infohub.downloads import shorten_filename
 from infohub.errors import NotPermitted, StaleRevision
 from infohub.models import Role, Unit, User
 from infohub.roles import holds
@@ -59,7 +60,7 @@ def _add_attachments(item: Item, files: Iterable[UploadedFile], actor: User) -> 
             Attachment.objects.create(
                 item=item,
                 file=upload,
-                original_name=upload.name[:200],
+                original_name=shorten_filename(upload.name, Attachment._meta.get_field("original_name").max_length),
                 size=upload.size,
                 content_type=upload.content_type or mimetypes.guess_type(upload.name)[0] or "",
                 uploaded_by=actor,

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from infohub.downloads import content_disposition
 from infohub.errors import ActionRefused
 from infohub.models import Role, Unit
 from infohub.roles import unit_ids_where
@@ -204,7 +205,9 @@ def attachment_download(request, pk, attachment_pk):
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=attachment.original_name)
+    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name)
+    response["Content-Disposition"] = content_disposition(attachment.original_name)
+    return response
 
 
 @login_required

@@ -92,3 +92,19 @@ def test_a_corrected_event_time_reads_in_beijing_time_in_the_version_diff(networ
     before = "".join(s.text for s in diff if s.op != "insert")
     after = "".join(s.text for s in diff if s.op != "delete")
     assert (before, after) == ("2026-11-20 09:47:30", "2026-11-20 09:40:00")
+
+
+def test_a_long_attachment_name_is_shortened_in_the_middle_and_keeps_its_extension(client, network, good_item_data):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    long_name = "关于" + "东湖区防汛抗旱工作情况" * 21 + "的报告（终稿）.docx"
+    assert len(long_name) > 240
+    item = services.item_create(actor=network.clerk, unit=network.county, data=good_item_data,
+                                files=[SimpleUploadedFile(long_name, b"PK\x03\x04 docx", "application/vnd.openxmlformats")])
+    stored = item.attachments.get().original_name
+    assert len(stored) == 200 and stored.endswith("的报告（终稿）.docx") and stored.startswith("关于东湖区") and "…" in stored
+    client.force_login(network.clerk)
+    response = client.get(reverse("submissions:attachment_download", args=[item.pk, item.attachments.get().pk]))
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="attachment.docx"; filename*=UTF-8\'\'')
+    assert disposition.endswith("%E7%BB%88%E7%A8%BF%EF%BC%89.docx")  # 终稿）.docx
