@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "submissions",
     "reviews",
     "alerts",
+    "publications",
     "project",
 ]
 
@@ -231,6 +232,12 @@ SPECTACULAR_SETTINGS = {
         "ItemStatusEnum": "submissions.models.Item.Status",
         "HopStatusEnum": "reviews.models.Hop.Status",
         "ClassificationEnum": "infohub.models.Classification",
+        "IssueKindEnum": "publications.models.IssueKind",
+        "IssueStatusEnum": "publications.models.Issue.Status",
+        "DistributionKindEnum": "publications.models.DistributionKind",
+        "ExportFormatEnum": "publications.models.IssueExport.Format",
+        "ActingRoleEnum": "publications.models.ACTING_ROLES",
+        "LevelEnum": "infohub.models.Level",
     },
 }
 
@@ -266,6 +273,9 @@ INFOHUB_QUEUE_REFRESH_SECONDS = env.int("INFOHUB_QUEUE_REFRESH_SECONDS", default
 # Rendered rows of the inbox, sign-off list and urgent queue are kept in Redis until what they show changes
 # (infohub.listcache), and at most this long; 0 renders them on every request.
 INFOHUB_LIST_CACHE_SECONDS = env.int("LIST_CACHE_SECONDS", default=60)
+
+# Signing an issue makes its .docx and PDF at once (Celery), so recipients find them ready.
+INFOHUB_PUBLICATION_PREPARE_EXPORTS = env.bool("INFOHUB_PUBLICATION_PREPARE_EXPORTS", default=True)
 
 # An emergency's event time may not lie in the future (beyond clock drift) nor absurdly far back.
 INFOHUB_EVENT_TIME_MAX_AGE_DAYS = env.int("INFOHUB_EVENT_TIME_MAX_AGE_DAYS", default=365)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("submissions.api_urls")),
     path("", include("reviews.api_urls")),
     path("", include("alerts.api_urls")),
+    path("", include("publications.api_urls")),
 ]

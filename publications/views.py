@@ -1,0 +1,282 @@
+"""Pages of publications: the list, starting and compiling an issue, review and signature, the print view,
+exports with their progress, and a unit's adopted items with the publications that used them."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from infohub import access
+from infohub.errors import ActionRefused
+from infohub.pagination import page_of_rows
+from infohub.roles import unit_ids_where
+from infohub.rows import choices_of
+from infohub.tree import unit_names, units_reporting_to
+from submissions.models import Category, Item
+from submissions.selectors import item_for
+
+from . import permissions, selectors, services
+from .models import DistributionKind, IssueExport, IssueKind
+
+PAGE_SIZE = 25
+
+
+def _revision(request):
+    return request.POST.get("revision") or None
+
+
+def _back(issue, anchor: str = ""):
+    return redirect(reverse("publications:issue_detail", args=[issue.pk]) + anchor)
+
+
+@login_required
+def issue_list(request):
+    tab = request.GET.get("tab", "")
+    tab = tab if tab in selectors.TABS else ""
+    ptype, year = request.GET.get("type", ""), request.GET.get("year", "")
+    issues = selectors.issue_list(request.user, tab=tab, ptype=ptype, year=year)
+    page = Paginator(issues, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "publications/issue_list.html", {
+        "page": page, "tab": tab, "type": ptype, "year": year,
+        "types": selectors.types_visible_to(request.user).order_by("office__path", "name"),
+        "startable": selectors.types_to_start(request.user),
+        "kinds": IssueKind.choices,
+        "tabs": [("", _("All I may read")), ("received", _("Sent to my units")), ("office", _("My offices' issues")),
+                 ("to_review", _("Awaiting my review")), ("to_sign", _("Awaiting my signature"))],
+    })
+
+
+@login_required
+@require_POST
+def issue_start(request):
+    ptype = selectors.type_for(request.user, request.POST.get("type"))
+    try:
+        issue = services.issue_start(actor=request.user, ptype=ptype, kind=request.POST.get("kind", IssueKind.REGULAR))
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+        return redirect("publications:issue_list")
+    messages.success(request, _("A new issue of %(type)s: add the adopted items it will carry.") % {"type": ptype})
+    return _back(issue)
+
+
+def _candidate_filters(request) -> dict:
+    return {key: request.GET.get(key, "").strip() for key in ("q", "category", "sender")}
+
+
+@login_required
+def issue_detail(request, pk):
+    """The issue: compiled here by its editors (with the adopted items to add), reviewed and signed here, read
+    here by its recipients."""
+    issue = selectors.issue_for(request.user, pk, read="page")
+    entries = selectors.entries_of(issue)
+    user = request.user
+    may = {action: permissions.allows(action, user, issue)
+           for action in ("compile", "submit", "review", "sign", "return")}
+    context = {
+        "issue": issue, "entries": entries, "may": may,
+        "problems": selectors.problems_of(issue, entries) if not issue.is_signed else [],
+        "doc": selectors.printable(issue, entries=entries),
+        "recipients": list(issue.recipients.select_related("unit")),
+        "exports": {fmt: selectors.current_export(issue, fmt) for fmt in IssueExport.Format.values},
+        "credits": list(selectors.credits_visible_to(user).filter(issue=issue).order_by("entry__position", "id"))
+        if issue.is_signed else [],
+    }
+    if may["compile"]:
+        filters = _candidate_filters(request)
+        hops = selectors.candidates(user, issue, **filters)
+        names, marks = unit_names(), choices_of(Item, "classification")
+        page = page_of_rows(hops, request.GET.get("page"), PAGE_SIZE, selectors.CANDIDATE_COLUMNS, cap=1000)
+        for row in page.object_list:
+            row["source_unit"] = names[row["item__source_unit_id"]]
+            row["mark"] = marks.get(row["item__classification"], row["item__classification"])
+        context.update({
+            "candidates": page, "filters": filters, "categories": Category.choices,
+            "senders": units_reporting_to([issue.office_id]),
+            "kinds": DistributionKind.choices,
+            "units": selectors.distribution_units(issue),
+            "distribution_json": json.dumps([{"kind": r.kind, "unit": r.unit_id, "label": r.label}
+                                             for r in context["recipients"]], ensure_ascii=False),
+        })
+    return render(request, "publications/issue_detail.html", context)
+
+
+def _act(request, pk, action, done: str, anchor: str = ""):
+    issue = selectors.issue_for(request.user, pk)
+    try:
+        action(issue)
+    except ActionRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        if done:
+            messages.success(request, done)
+    return _back(issue, anchor)
+
+
+@login_required
+@require_POST
+def entry_add(request, pk):
+    def add(issue):
+        item = item_for(request.user, request.POST.get("item"))
+        services.issue_add_item(actor=request.user, issue=issue, item=item, expected_revision=_revision(request))
+    return _act(request, pk, add, _("Added."), "#entries")
+
+
+@login_required
+@require_POST
+def entry_change(request, pk, entry_pk):
+    """One item of the issue: its title here, moving it up or down, or taking it out."""
+    op = request.POST.get("op", "title")
+
+    def change(issue):
+        kwargs = {"actor": request.user, "issue": issue, "entry_id": entry_pk, "expected_revision": _revision(request)}
+        if op == "remove":
+            services.issue_remove_entry(**kwargs)
+        elif op in ("up", "down"):
+            services.issue_move_entry(**kwargs, offset=-1 if op == "up" else 1)
+        else:
+            services.issue_retitle_entry(**kwargs, title=request.POST.get("title", ""))
+    done = {"remove": _("Taken out of the issue."), "up": "", "down": ""}.get(op, _("Title changed for this issue."))
+    return _act(request, pk, change, done, "#entries")
+
+
+@login_required
+@require_POST
+def issue_order(request, pk):
+    """A drag in the browser sends the whole order; answers JSON for the script, or goes back to the page."""
+    issue = selectors.issue_for(request.user, pk)
+    ids = request.POST.getlist("entries") or request.POST.get("order", "").split(",")
+    try:
+        issue = services.issue_reorder(actor=request.user, issue=issue, entry_ids=ids,
+                                       expected_revision=_revision(request))
+    except ActionRefused as refused:
+        if request.headers.get("Accept", "").startswith("application/json"):
+            return JsonResponse({"detail": str(refused.message), "code": refused.code}, status=refused.status_code)
+        messages.error(request, refused.message)
+        return _back(issue, "#entries")
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"revision": issue.revision})
+    return _back(issue, "#entries")
+
+
+@login_required
+@require_POST
+def issue_edit(request, pk):
+    """The editor's note and copies, or the distribution."""
+    def edit(issue):
+        if "distribution" in request.POST:
+            rows = json.loads(request.POST["distribution"] or "[]")
+            if request.POST.get("add_unit"):
+                rows.append({"kind": request.POST.get("add_kind"), "unit": request.POST.get("add_unit"),
+                             "label": request.POST.get("add_label", "")})
+            drop = request.POST.get("drop", "")
+            rows = [r for index, r in enumerate(rows) if str(index) != drop]
+            services.issue_set_distribution(actor=request.user, issue=issue, recipients=rows,
+                                            expected_revision=_revision(request))
+        else:
+            copies = request.POST.get("copies", "")
+            services.issue_update(actor=request.user, issue=issue, editor_note=request.POST.get("editor_note", ""),
+                                  copies=int(copies) if copies.isdigit() else None,
+                                  expected_revision=_revision(request))
+    return _act(request, pk, edit, _("Saved."), "#details")
+
+
+@login_required
+@require_POST
+def issue_act(request, pk, action):
+    actions = {
+        "submit": (lambda i: services.issue_submit(actor=request.user, issue=i, expected_revision=_revision(request)),
+                   _("Submitted for review.")),
+        "review": (lambda i: services.issue_review(actor=request.user, issue=i, expected_revision=_revision(request)),
+                   _("Reviewed: the issue waits for its signature.")),
+        "sign": (lambda i: services.issue_sign(actor=request.user, issue=i, expected_revision=_revision(request)),
+                 _("Signed: the issue has its number and has gone to its recipients.")),
+        "return": (lambda i: services.issue_return(actor=request.user, issue=i, reason=request.POST.get("reason", ""),
+                                                   expected_revision=_revision(request)),
+                   _("Returned to its editor with your reason.")),
+        "discard": (lambda i: services.issue_discard(actor=request.user, issue=i), ""),
+    }
+    if action not in actions:
+        raise Http404
+    if action == "discard":
+        issue = selectors.issue_for(request.user, pk)
+        try:
+            services.issue_discard(actor=request.user, issue=issue)
+        except ActionRefused as refused:
+            messages.error(request, refused.message)
+            return _back(issue)
+        messages.success(request, _("The issue was discarded."))
+        return redirect("publications:issue_list")
+    run, done = actions[action]
+    return _act(request, pk, run, done)
+
+
+@login_required
+def issue_print(request, pk):
+    issue = selectors.issue_for(request.user, pk, read="print")
+    return render(request, "publications/issue_print.html", {"issue": issue, "doc": selectors.printable(issue)})
+
+
+# --- exports ------------------------------------------------------------------------------------------------------
+
+
+def _format(fmt: str) -> str:
+    if fmt not in IssueExport.Format.values:
+        raise Http404
+    return fmt
+
+
+@login_required
+def export(request, pk, fmt):
+    """POST asks for the file (made by a worker); GET shows its progress (the page polls itself with htmx) and
+    offers the download when it is ready."""
+    fmt = _format(fmt)
+    issue = selectors.issue_for(request.user, pk)
+    if request.method == "POST":
+        try:
+            services.export_request(actor=request.user, issue=issue, fmt=fmt)
+        except ActionRefused as refused:
+            messages.error(request, refused.message)
+            return _back(issue)
+        return redirect("publications:export", pk=issue.pk, fmt=fmt)
+    job = selectors.current_export(issue, fmt)
+    context = {"issue": issue, "fmt": fmt, "job": job, "label": IssueExport.Format(fmt).label}
+    if request.htmx:
+        response = render(request, "publications/_export_progress.html", context)
+        if job and job.state == IssueExport.State.DONE:
+            response["HX-Refresh"] = "false"
+        return response
+    return render(request, "publications/export.html", context)
+
+
+@login_required
+def download(request, pk, fmt):
+    """The file of the issue's current revision, if made; otherwise to the page that makes it."""
+    fmt = _format(fmt)
+    issue = selectors.issue_for(request.user, pk, read="download")
+    job = selectors.current_export(issue, fmt)
+    if job is None or job.state != IssueExport.State.DONE or not job.file:
+        return redirect("publications:export", pk=issue.pk, fmt=fmt)
+    content_type = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    "pdf": "application/pdf"}[fmt]
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename or f"issue-{issue.pk}.{fmt}",
+                        content_type=content_type)
+
+
+# --- a unit's adopted items ---------------------------------------------------------------------------------------
+
+
+@login_required
+def adopted(request):
+    """My units' items adopted somewhere, each with the offices that adopted it and the publications that used it."""
+    unit, q = request.GET.get("unit", ""), request.GET.get("q", "")
+    page = Paginator(selectors.adopted_items(request.user, unit=unit, q=q), PAGE_SIZE).get_page(request.GET.get("page"))
+    units = [(pk, unit_names()[pk]) for pk in sorted(unit_ids_where(request.user, *access.SOURCE_ROLES))]
+    return render(request, "publications/adopted.html", {"page": page, "unit": unit, "q": q, "units": units})
