@@ -250,3 +250,26 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class IdempotencyKey(models.Model):
+    """One create or action request, remembered under the key its sender gave (a form's once-only token, the
+    API's Idempotency-Key header), so that the same request sent again — a double click, a retry after a
+    timeout — gets the first answer instead of doing it twice (infohub.idempotency)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    request = models.CharField(max_length=300)  # method and path: a key names one request
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Empty while the first request runs; then its answer.
+    status = models.PositiveSmallIntegerField(null=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    location = models.CharField(max_length=2000, blank=True)
+    body = models.BinaryField(default=b"")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

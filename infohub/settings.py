@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "infohub.middleware.HtmxLoginRedirect",  # an expired session answers htmx with HX-Redirect, not a 302
+    "infohub.idempotency.IdempotencyMiddleware",  # a form posted twice, an API call retried: recorded once
     # Last, so that a locked-out login is answered before anything else looks at it.
     "axes.middleware.AxesMiddleware",
 ]
@@ -79,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "infohub.context_processors.infohub",
             ],
+            "builtins": ["infohub.templatetags.infohub"],  # {% once %} in every form, without a load
         },
     },
 ]

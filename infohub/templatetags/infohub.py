@@ -1,9 +1,18 @@
+import uuid
+
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 
 from ..rows import choices_of
 
 register = template.Library()
+
+
+@register.simple_tag
+def once() -> str:
+    """`{% once %}` in a form: its once-only token (infohub.idempotency), so that a double click records once."""
+    return format_html('<input type="hidden" name="once" value="{}">', uuid.uuid4().hex)
 
 
 @register.filter
