@@ -6,7 +6,8 @@ reads the body, then calls one service.
 
 from __future__ import annotations
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, serializers, status, viewsets
@@ -301,7 +302,10 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if request.method == "GET":
             return Response(EntrySerializer(selectors.entries_of(issue), many=True).data)
         data = _body(AddItemSerializer, request)
-        item = item_for(request.user, data["item"])
+        try:
+            item = item_for(request.user, data["item"])
+        except Http404:
+            raise serializers.ValidationError({"item": [_("No such item.")]}) from None
         entry = services.issue_add_item(actor=request.user, issue=issue, item=item,
                                         expected_revision=data.get("revision"))
         return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)

@@ -124,7 +124,10 @@ def _act(request, pk, action, done: str, anchor: str = ""):
 @require_POST
 def entry_add(request, pk):
     def add(issue):
-        item = item_for(request.user, request.POST.get("item"))
+        try:
+            item = item_for(request.user, request.POST.get("item"))
+        except Http404:  # the issue is seen: say so about the item, and stay on the page
+            raise ActionRefused(_("No such item.")) from None
         services.issue_add_item(actor=request.user, issue=issue, item=item, expected_revision=_revision(request))
     return _act(request, pk, add, _("Added."), "#entries")
 
