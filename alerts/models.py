@@ -96,6 +96,10 @@ class Clock(models.Model):
     started_at = models.DateTimeField(_("counted from"))
     due_at = models.DateTimeField(_("due"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
+    # The policy terms the clock started under (the row's id, its deadline in minutes after started_at, its reminder
+    # offsets): a policy edit applies to clocks that start after it, and a correction of the event time moves a clock
+    # under the terms it started with (alerts.services.on_item_revised).
+    terms = models.JSONField(default=dict, blank=True)
     # Reminders planned when the clock started: [[key, ISO time], …]; remind_at/remind_key is the next one.
     reminder_plan = models.JSONField(default=list, blank=True)
     remind_at = models.DateTimeField(null=True, blank=True)
@@ -224,12 +228,18 @@ class Lapse(models.Model):
                                on_delete=models.PROTECT, related_name="lapses")
     item = models.ForeignKey(Item, verbose_name=_("item"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="lapses")
-    clock = models.OneToOneField(Clock, null=True, blank=True, on_delete=models.PROTECT, related_name="lapse")
+    clock = models.ForeignKey(Clock, null=True, blank=True, on_delete=models.PROTECT, related_name="lapses")
     chase = models.ForeignKey(Chase, null=True, blank=True, on_delete=models.PROTECT, related_name="lapses")
     reason = models.TextField(_("reason"))
     recorded_by = models.ForeignKey(User, verbose_name=_("recorded by"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True, db_index=True)
+    # A 迟报 that a correction of the event time, grade or type makes untrue is withdrawn, never deleted: it stays on
+    # record with when, why and by whose correction, and no longer counts in lists and totals.
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    withdrawn_by = models.ForeignKey(User, verbose_name=_("withdrawn by"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("reporting lapse")
@@ -239,7 +249,16 @@ class Lapse(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["item", "kind"], condition=models.Q(kind__in=["false", "concealed"]),
                                     name="one_false_or_concealed_record_per_item"),
+            # One breach per clock on record; a withdrawn one stays beside the breach of the corrected deadline.
+            models.UniqueConstraint(fields=["clock"], condition=models.Q(withdrawn_at__isnull=True),
+                                    name="one_standing_lapse_per_clock"),
+            models.CheckConstraint(condition=models.Q(withdrawn_at__isnull=True) | ~models.Q(withdrawn_reason=""),
+                                   name="withdrawn_lapse_has_reason"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.unit}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None

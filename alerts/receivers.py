@@ -6,7 +6,7 @@ from django.dispatch import receiver
 from infohub import listcache
 from reviews.signals import item_received
 from submissions.models import Item
-from submissions.signals import item_filed
+from submissions.signals import item_filed, item_revised
 
 from . import services
 from .models import Chase, Clock
@@ -20,6 +20,11 @@ def start_or_meet_clocks(sender, item, at, **kwargs):
 @receiver(item_received, dispatch_uid="alerts.item_received")
 def stop_clocks(sender, item, office, at, **kwargs):
     services.on_item_received(item, office, at)
+
+
+@receiver(item_revised, dispatch_uid="alerts.item_revised")
+def follow_correction(sender, item, actor, at, before, **kwargs):
+    services.on_item_revised(item, actor=actor, at=at, before=before)
 
 
 # Kept urgent-queue rows follow the clocks, items and chases they show (infohub.listcache).

@@ -33,9 +33,10 @@ def clock_for(user: User, pk, *, read: str | None = None) -> Clock:
 
 
 def lapses_visible_to(user: User) -> QuerySet[Lapse]:
-    """Lapses of my own units, and of every unit below the offices where I work."""
+    """Lapses of my own units, and of every unit below the offices where I work; not those a correction withdrew
+    (they stay on record, in the admin and the audit log, and count nowhere)."""
     return (
-        access.visible(user, Lapse.objects.all())
+        access.visible(user, Lapse.objects.filter(withdrawn_at=None))
         .select_related("unit", "person", "item", "recorded_by")
         .order_by("-created_at", "-id")
     )

@@ -26,6 +26,7 @@ from infohub.roles import holds
 from infohub.selectors import people_with
 from infohub.services import audit_record, notify
 from infohub.tree import destination_of
+from reviews.models import Hop
 from reviews.selectors import holder_of
 from submissions.models import EventGrade, Item, ReportKind
 
@@ -61,35 +62,62 @@ def next_follow_up_due(after: datetime) -> datetime:
 # --- starting clocks -----------------------------------------------------------------------------------------
 
 
-def _reminder_plan(started_at: datetime, due_at: datetime, policy: DeadlinePolicy) -> list[list[str]]:
+def _terms(policy: DeadlinePolicy, minutes: float | None) -> dict:
+    """What a clock keeps of the policy row it started under (Clock.terms): a later edit of the row does not move it."""
+    return {"policy": policy.pk, "minutes": minutes, "half": policy.remind_at_half_time,
+            "before": sorted(set(policy.remind_minutes_before), reverse=True)}
+
+
+def _terms_of(clock: Clock) -> dict:
+    """The clock's terms; for a clock started before they were kept, what its own times and today's row say."""
+    if clock.terms:
+        return clock.terms
+    row = policy_for(clock.level, clock.item.event_grade, clock.item.event_type) if clock.item_id else None
+    minutes = (clock.due_at - clock.started_at).total_seconds() / 60
+    return {**_terms(row or DeadlinePolicy(level=clock.level, deadline_minutes=0), minutes), "policy": None}
+
+
+def _reminder_plan(started_at: datetime, due_at: datetime, terms: dict) -> list[list[str]]:
     span = due_at - started_at
     offsets = []
-    if policy.remind_at_half_time:
+    if terms["half"]:
         offsets.append(("half", span / 2))
-    offsets += [(f"before-{m}", timedelta(minutes=m)) for m in sorted(set(policy.remind_minutes_before), reverse=True)]
+    offsets += [(f"before-{m}", timedelta(minutes=m)) for m in sorted(set(terms["before"]), reverse=True)]
     plan = sorted((due_at - before, key) for key, before in offsets if before < span)
     return [[key, at.isoformat()] for at, key in plan]
 
 
+def _plan_reminders(clock: Clock, *, now: datetime, skip: set[str] = frozenset()) -> None:
+    """Plan the clock's reminders still ahead, leaving out those already sent (`skip`)."""
+    plan = [step for step in _reminder_plan(clock.started_at, clock.due_at, _terms_of(clock))
+            if step[0] not in skip and parse_datetime(step[1]) > now]
+    clock.reminder_plan = plan
+    clock.remind_key, clock.remind_at = (plan[0][0], parse_datetime(plan[0][1])) if plan else ("", None)
+
+
 def _start_clock(*, kind: str, office: Unit, unit: Unit, started_at: datetime, due_at: datetime,
                  policy: DeadlinePolicy, item: Item | None = None, chase: Chase | None = None,
-                 note: str = "") -> Clock:
+                 note: str = "", minutes: float | None = None, announce: bool = True) -> Clock:
+    """Start a clock. `minutes`: its deadline after `started_at` under `policy`, kept in its terms. `announce`: tell
+    the waiting office's duty officers of an emergency to watch (not for the written report after a phone report:
+    they already watch that one)."""
     now = timezone.now()
-    plan = [step for step in _reminder_plan(started_at, due_at, policy) if parse_datetime(step[1]) > now]
-    clock = Clock.objects.create(
+    clock = Clock(
         kind=kind, item=item, chase=chase, office=office, level=office.level, unit=unit, started_at=started_at,
-        due_at=due_at, reminder_plan=plan, remind_key=plan[0][0] if plan else "",
-        remind_at=parse_datetime(plan[0][1]) if plan else None, note=note,
+        due_at=due_at, terms=_terms(policy, minutes), note=note,
         acknowledge_due_at=now + timedelta(minutes=policy.acknowledge_within_minutes),
         acknowledge_every_minutes=policy.acknowledge_within_minutes,
     )
+    _plan_reminders(clock, now=now)
+    clock.save()
     audit_record(actor=None, action="clock.start", obj=clock, to_state=clock.state,
                  data={"kind": kind, "office": office.pk, "due_at": due_at.isoformat()})
-    _notify_people(
-        [(Role.DUTY_OFFICER, office.pk)], "clock.started",
-        _("Emergency to watch: %(what)s — due at %(due)s") % {"what": clock_subject(clock), "due": _hm(due_at)},
-        clock,
-    )
+    if announce:
+        _notify_people(
+            [(Role.DUTY_OFFICER, office.pk)], "clock.started",
+            _("Emergency to watch: %(what)s — due at %(due)s") % {"what": clock_subject(clock), "due": _hm(due_at)},
+            clock,
+        )
     return clock
 
 
@@ -100,11 +128,16 @@ def start_emergency_clocks(item: Item, at: datetime) -> list[Clock]:
         policy = policy_for(office.level, item.event_grade, item.event_type)
         if policy is None:
             continue
-        clocks.append(_start_clock(kind=Clock.Kind.REPORT, office=office, unit=item.source_unit, item=item,
-                                   started_at=item.event_time, due_at=item.event_time + policy.deadline, policy=policy))
+        clocks.append(_start_report_clock(item, office, policy))
     if EventGrade.needs_twice_daily_follow_ups(item.event_grade):
         _start_follow_up_clock(item, after=at)
     return clocks
+
+
+def _start_report_clock(item: Item, office: Unit, policy: DeadlinePolicy) -> Clock:
+    return _start_clock(kind=Clock.Kind.REPORT, office=office, unit=item.source_unit, item=item,
+                        started_at=item.event_time, due_at=item.event_time + policy.deadline, policy=policy,
+                        minutes=policy.deadline_minutes)
 
 
 def _start_follow_up_clock(first: Item, *, after: datetime) -> Clock | None:
@@ -158,6 +191,199 @@ def _stop(clock: Clock, *, at: datetime, by: str) -> None:
     clock.remind_at, clock.remind_key = None, ""
     clock.save(update_fields=["state", "stopped_at", "stopped_by", "remind_at", "remind_key"])
     audit_record(actor=None, action="clock.stop", obj=clock, to_state=clock.state, data={"by": by})
+
+
+# --- corrections: the deadlines follow the event time, grade and type they are counted from --------------------
+
+# The fields of a first report its clocks are derived from; a grade, type or category change re-keys the policy row.
+CORRECTED_FIELDS = ("category", "event_time", "event_grade", "event_type")
+REKEYING_FIELDS = ("category", "event_grade", "event_type")
+
+
+@dataclass(frozen=True)
+class Correction:
+    actor: User | None
+    at: datetime
+    why: str  # "Corrected by 李明: event time 11-20 09:50 → 11-20 08:50", for audit rows, lapses and notices
+
+
+def on_item_revised(item: Item, *, actor: User | None, at: datetime, before: dict) -> None:
+    """Called inside the transaction of every change to a filed item (submissions.signals.item_revised), the item's
+    row locked. A correction of a first report's event time, grade, type or category is applied to every clock of the
+    event in the same transaction (SPEC §5):
+
+    * each report clock counts from the corrected event time: under the terms it started with when only the time
+      changed (a policy edit applies to clocks that start after it), under the policy row that applies to the new
+      grade and type when they changed; the written-report clock after a phone report follows the deadline the call
+      met. Reminders are planned anew, those already sent are not sent again;
+    * a running clock whose deadline has now passed is breached at once, and a report that had arrived (or was
+      phoned) in time but not by the corrected deadline is late: each recorded exactly once;
+    * a 迟报 the correction makes untrue is withdrawn (never deleted), audited with the reason: a clock that had
+      stopped in time reads met again, one still open runs again;
+    * the twice-daily follow-ups start when the grade rises to 较大 or above, and stop (their 迟报 withdrawn) when it
+      falls below;
+    * a report that is no longer an emergency has no deadline: its open clocks are cancelled.
+    """
+    if item.first_report_id or not any(name in before for name in CORRECTED_FIELDS):
+        return
+    emergency = item.is_emergency and item.report_kind == ReportKind.FIRST and item.event_time is not None
+    clocks = list(Clock.objects.select_for_update(of=("self",)).filter(item=item).exclude(state=Clock.State.CANCELLED)
+                  .select_related("office", "unit", "chase").order_by("created_at", "id"))
+    if not clocks and not emergency:
+        return
+    for clock in clocks:
+        clock.item = item  # as corrected
+    correction = Correction(actor=actor, at=at, why=_describe_correction(item, before, actor))
+    rekeyed = any(name in before for name in REKEYING_FIELDS)
+    offices = {office.pk: office for office in (tree.offices_above(item.source_unit) if emergency else [])}
+    for clock in clocks:
+        if clock.kind in (Clock.Kind.REPORT, Clock.Kind.WRITTEN):
+            offices.setdefault(clock.office_id, clock.office)
+    for office in offices.values():
+        here = [c for c in clocks if c.office_id == office.pk]
+        report = next((c for c in reversed(here) if c.kind == Clock.Kind.REPORT), None)
+        written = [c for c in here if c.kind == Clock.Kind.WRITTEN]
+        _correct_report_clocks(item, office, report, written, emergency=emergency, rekeyed=rekeyed,
+                               correction=correction)
+    _correct_follow_ups(item, [c for c in clocks if c.kind == Clock.Kind.FOLLOW_UP], emergency=emergency,
+                        correction=correction)
+
+
+def _correct_report_clocks(item: Item, office: Unit, report: Clock | None, written: list[Clock], *, emergency: bool,
+                           rekeyed: bool, correction: Correction) -> None:
+    """One waiting office's report clock, and the written-report clock a phone report started there."""
+    keep_terms = emergency and not rekeyed and report is not None  # only the time moved: the terms it started with
+    policy = None if not emergency or keep_terms else policy_for(office.level, item.event_grade, item.event_type)
+    if not keep_terms and policy is None:  # no deadline for this event at this level
+        for clock in [*written, *([report] if report else [])]:
+            _cancel_clock(clock, correction)
+        return
+    if report is None:
+        if rekeyed:  # a row applies now that did not when the report was filed
+            _start_corrected_report_clock(item, office, policy, correction)
+        return
+
+    def terms_for(clock: Clock, minutes: int) -> dict:
+        """The clock's own terms while the same policy row applies; the row that applies now otherwise."""
+        if keep_terms or clock.terms.get("policy") == policy.pk:
+            return _terms_of(clock)
+        return _terms(policy, minutes)
+
+    terms = terms_for(report, policy and policy.deadline_minutes)
+    _move_clock(report, started_at=item.event_time, due_at=item.event_time + timedelta(minutes=terms["minutes"]),
+                terms=terms, correction=correction)
+    for clock in written:  # never due before the deadline the phone report met
+        terms = terms_for(clock, policy and policy.written_after_phone_minutes)
+        due = max(clock.started_at + timedelta(minutes=terms["minutes"]), report.due_at)
+        _move_clock(clock, started_at=clock.started_at, due_at=due, terms=terms, correction=correction)
+
+
+def _start_corrected_report_clock(item: Item, office: Unit, policy: DeadlinePolicy, correction: Correction) -> None:
+    clock = _start_report_clock(item, office, policy)
+    arrived = (Hop.objects.filter(item=item, level=office.level).order_by("received_at")
+               .values_list("received_at", flat=True).first())
+    if arrived is not None:
+        _stop(clock, at=arrived, by="received")
+    if (arrived > clock.due_at) if arrived is not None else (correction.at >= clock.due_at):
+        _breach(clock, at=correction.at, why=correction.why, actor=correction.actor)
+
+
+def _move_clock(clock: Clock, *, started_at: datetime, due_at: datetime, terms: dict, correction: Correction) -> None:
+    """Count the clock anew and judge it by its new deadline: a late mark the move makes untrue is withdrawn, one it
+    makes true is recorded. An open clock is late once its deadline is reached (as the sweep judges it), a stopped
+    one if it stopped after its deadline (as a report received is judged)."""
+    if (clock.started_at, clock.due_at, clock.terms or terms) == (started_at, due_at, terms):
+        return
+    was_due, was_state, now = clock.due_at, clock.state, correction.at
+    clock.started_at, clock.due_at, clock.terms = started_at, due_at, terms
+    fields = ["started_at", "due_at", "terms"]
+    is_open = clock.stopped_at is None
+    late = now >= due_at if is_open else clock.stopped_at > due_at
+    if clock.state == Clock.State.BREACHED and not late:
+        _withdraw_lapses(clock, correction, _("%(why)s. Due at %(office)s by %(due)s now.") % {
+            "why": correction.why, "office": clock.office, "due": _hm(due_at)})
+        clock.state, clock.breached_at = (Clock.State.RUNNING if is_open else Clock.State.MET), None
+        fields += ["state", "breached_at"]
+    if clock.state == Clock.State.RUNNING:
+        _plan_reminders(clock, now=now, skip=set(clock.escalations.values_list("key", flat=True)))
+        fields += ["reminder_plan", "remind_key", "remind_at"]
+    clock.save(update_fields=fields)
+    audit_record(actor=correction.actor, action="clock.move", obj=clock, from_state=was_state, to_state=clock.state,
+                 reason=correction.why, data={"from": was_due.isoformat(), "to": due_at.isoformat()})
+    if late and clock.state in (Clock.State.RUNNING, Clock.State.MET):
+        _breach(clock, at=now, why=correction.why, actor=correction.actor)
+    elif clock.state == Clock.State.RUNNING and due_at != was_due:
+        holder, _person = _answerable(clock)
+        _notify_people(
+            [(Role.DUTY_OFFICER, clock.office_id), (Role.CLERK, holder.pk), (Role.DIRECTOR, holder.pk)],
+            "clock.moved",
+            _("Deadline moved: %(what)s is now due at %(office)s by %(due)s (was %(was)s). %(why)s") % {
+                "what": clock_subject(clock), "office": clock.office, "due": _hm(due_at), "was": _hm(was_due),
+                "why": correction.why},
+            clock,
+        )
+
+
+def _correct_follow_ups(item: Item, clocks: list[Clock], *, emergency: bool, correction: Correction) -> None:
+    """Twice-daily follow-ups are owed for events of grade 较大 and above, until the final report."""
+    owed = emergency and EventGrade.needs_twice_daily_follow_ups(item.event_grade)
+    if not owed:
+        for clock in clocks:
+            _cancel_clock(clock, correction)
+        return
+    closed = item.follow_ups.filter(report_kind=ReportKind.FINAL, submitted_at__isnull=False).exists()
+    if not closed and not any(clock.state == Clock.State.RUNNING for clock in clocks):
+        _start_follow_up_clock(item, after=correction.at)
+
+
+def _cancel_clock(clock: Clock, correction: Correction) -> None:
+    """The corrected event owes no such deadline: a late mark is withdrawn; an open clock stops as cancelled. A
+    deadline met stays on record as met."""
+    if clock.state in (Clock.State.MET, Clock.State.CANCELLED):
+        return
+    was_state = clock.state
+    _withdraw_lapses(clock, correction, _("%(why)s. No such deadline is owed at %(office)s now.") % {
+        "why": correction.why, "office": clock.office})
+    clock.state, clock.breached_at = Clock.State.CANCELLED, None
+    if clock.stopped_at is None:
+        clock.stopped_at, clock.stopped_by = correction.at, "corrected"
+    clock.remind_at, clock.remind_key = None, ""
+    clock.save(update_fields=["state", "breached_at", "stopped_at", "stopped_by", "remind_at", "remind_key"])
+    audit_record(actor=correction.actor, action="clock.cancel", obj=clock, from_state=was_state,
+                 to_state=clock.state, reason=correction.why)
+
+
+def _withdraw_lapses(clock: Clock, correction: Correction, reason: str) -> None:
+    """Withdraw the clock's standing 迟报: kept on record with when, why and by whose correction, audited, and no
+    longer counted; the unit's director and the waiting office's duty officers are told."""
+    for lapse in Lapse.objects.select_for_update(of=("self",)).filter(clock=clock, withdrawn_at=None):
+        lapse.withdrawn_at, lapse.withdrawn_reason, lapse.withdrawn_by = correction.at, reason, correction.actor
+        lapse.save(update_fields=["withdrawn_at", "withdrawn_reason", "withdrawn_by"])
+        audit_record(actor=correction.actor, action="lapse.withdraw", obj=lapse, from_state=lapse.kind,
+                     to_state="withdrawn", reason=reason, data={"clock": clock.pk, "item": clock.item_id})
+        _notify_people(
+            [(Role.DIRECTOR, lapse.unit_id), (Role.DUTY_OFFICER, clock.office_id)], "lapse.withdrawn",
+            _("%(lapse)s withdrawn — %(what)s: %(reason)s") % {
+                "lapse": lapse.get_kind_display(), "what": clock_subject(clock), "reason": reason},
+            clock,
+        )
+
+
+def _describe_correction(item: Item, before: dict, actor: User | None) -> str:
+    changes = []
+    for name in CORRECTED_FIELDS:
+        if name in before:
+            field = Item._meta.get_field(name)
+            changes.append(f"{field.verbose_name} {_shown(field, before[name])} → {_shown(field, getattr(item, name))}")
+    return _("Corrected by %(who)s: %(changes)s") % {"who": actor or "—", "changes": _("; ").join(changes)}
+
+
+def _shown(field, value) -> str:
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, datetime):
+        return _hm(value)
+    return str(dict(field.flatchoices).get(value, value))
 
 
 # --- the sweep's transitions (each called with the clock row locked) ------------------------------------------
@@ -246,9 +472,14 @@ def _item_url(clock: Clock) -> str:
     return reverse("submissions:item_detail", args=[clock.item_id])
 
 
-def _breach(clock: Clock, *, at: datetime) -> None:
+def _breach(clock: Clock, *, at: datetime, why: str = "", actor: User | None = None) -> None:
     """The deadline passed: late (迟报) against the unit that held the report — a missed report (漏报) for a
-    chase — escalated to that unit's director and the duty officers above. Exactly once per clock."""
+    chase — escalated to that unit's director and the duty officers above. Exactly once per clock (once more only
+    after a correction withdrew the first, under the deadline it moved to).
+
+    `why`: the correction that made the breach true, for a deadline moved earlier than now or than the time the
+    report arrived (a stopped clock); its `actor` is named in the audit row."""
+    from_state, arrived = clock.state, clock.stopped_at
     holder, person = _answerable(clock)
     clock.state, clock.breached_at = Clock.State.BREACHED, at
     clock.remind_at, clock.remind_key = None, ""
@@ -257,21 +488,26 @@ def _breach(clock: Clock, *, at: datetime) -> None:
     reason = _("%(kind)s: due at %(office)s by %(due)s") % {
         "kind": clock.get_kind_display(), "office": clock.office, "due": _hm(clock.due_at)}
     Lapse.objects.create(kind=kind, unit=holder, person=person, item=clock.item, clock=clock, chase=clock.chase,
-                         reason=reason)
+                         reason=f"{reason} — {why}" if why else reason)
     if clock.chase_id:
         Chase.objects.filter(pk=clock.chase_id, state=Chase.State.OPEN).update(state=Chase.State.MISSED)
     above = destination_of(clock.office)
+    facts = {"lapse": Lapse.Kind(kind).label, "what": clock_subject(clock), "office": clock.office,
+             "due": _hm(clock.due_at)}
+    if arrived is None:
+        text = _("%(lapse)s — %(what)s was due at %(office)s by %(due)s and has not arrived.") % facts
+    else:
+        text = _("%(lapse)s — %(what)s was due at %(office)s by %(due)s and arrived at %(arrived)s.") % {
+            **facts, "arrived": _hm(arrived)}
     count = _notify_people(
         [(Role.DIRECTOR, holder.pk), (Role.DUTY_OFFICER, clock.office_id), (Role.DUTY_OFFICER, above and above.pk)],
-        "clock.breached",
-        _("%(lapse)s — %(what)s was due at %(office)s by %(due)s and has not arrived.") % {
-            "lapse": Lapse.Kind(kind).label, "what": clock_subject(clock), "office": clock.office,
-            "due": _hm(clock.due_at)},
-        clock,
+        "clock.breached", f"{text} {why}" if why else text, clock,
     )
-    Escalation.objects.create(clock=clock, key="breach", recipients=count)
-    audit_record(actor=None, action="clock.breach", obj=clock, from_state=Clock.State.RUNNING,
-                 to_state=Clock.State.BREACHED, data={"holder": holder.pk, "lapse": kind})
+    # The first breach of a clock is "breach"; one after a correction withdrew it is "breach-2", and so on.
+    earlier = Escalation.objects.filter(clock=clock, key__startswith="breach").count()
+    Escalation.objects.create(clock=clock, key=f"breach-{earlier + 1}" if earlier else "breach", recipients=count)
+    audit_record(actor=actor, action="clock.breach", obj=clock, from_state=from_state,
+                 to_state=Clock.State.BREACHED, reason=why, data={"holder": holder.pk, "lapse": kind})
     if clock.kind == Clock.Kind.FOLLOW_UP:
         _start_follow_up_clock(clock.item, after=clock.due_at)
 
@@ -280,7 +516,14 @@ def _answerable(clock: Clock) -> tuple[Unit, User | None]:
     """The unit that held the report when the clock ran out, and the person in it who answers for it."""
     if clock.item_id is None or clock.kind == Clock.Kind.FOLLOW_UP:
         return clock.unit, None
-    holder = holder_of(clock.item)
+    if clock.stopped_at is None:
+        holder = holder_of(clock.item)
+    else:
+        # The report reached this level (or was phoned) before a correction moved its deadline earlier: it was held
+        # by the office it had last reached by that deadline, or by its own unit.
+        hop = (Hop.objects.filter(item_id=clock.item_id, received_at__lte=clock.due_at).select_related("office")
+               .order_by("-received_at", "-id").first())
+        holder = hop.office if hop else clock.item.source_unit
     return holder, clock.item.created_by if holder.pk == clock.item.source_unit_id else None
 
 
@@ -363,7 +606,9 @@ def acknowledge(*, actor: User, clock: Clock) -> Clock:
 
 def phone_report(*, actor: User, clock: Clock, note: str) -> Clock:
     """电话报告: the duty officer of the waiting level took the report by phone. The notice deadline is met;
-    a shorter clock starts for the written report that must follow. Returns that new clock."""
+    a clock starts for the written report that must follow: due the policy's minutes after the call, but never
+    earlier than the deadline the call met (SPEC §5). It is the same emergency, already in the queue: nobody is told
+    of a new one. Returns that new clock."""
     note = (note or "").strip()
     if not note:
         raise ActionRefused(_("Write down what the caller reported: who called and what they said."))
@@ -379,7 +624,8 @@ def phone_report(*, actor: User, clock: Clock, note: str) -> Clock:
             level=clock.level, deadline_minutes=0)  # the level's policy row was deleted since: model defaults
         written = _start_clock(
             kind=Clock.Kind.WRITTEN, office=clock.office, unit=clock.unit, item=clock.item, started_at=now,
-            due_at=now + timedelta(minutes=policy.written_after_phone_minutes), policy=policy, note=note,
+            due_at=max(now + timedelta(minutes=policy.written_after_phone_minutes), clock.due_at), policy=policy,
+            note=note, minutes=policy.written_after_phone_minutes, announce=False,
         )
         written.acknowledged_at, written.acknowledged_by = now, actor  # the officer who took the call has seen it
         written.save(update_fields=["acknowledged_at", "acknowledged_by"])
@@ -406,7 +652,7 @@ def chase_record(*, actor: User, office: Unit, unit: Unit, channel: str, summary
                                      due_at=now + timedelta(minutes=minutes), recorded_by=actor)
         policy = DeadlinePolicy(level=office.level, deadline_minutes=minutes)
         _start_clock(kind=Clock.Kind.CHASE, office=office, unit=unit, chase=chase, started_at=now,
-                     due_at=chase.due_at, policy=policy)
+                     due_at=chase.due_at, policy=policy, minutes=minutes)
         Clock.objects.filter(chase=chase).update(acknowledged_at=now, acknowledged_by=actor)
         listcache.changed(listcache.office(office.pk))  # .update() sends no signal
         audit_record(actor=actor, action="chase.record", obj=chase, to_state=chase.state, reason=summary,

@@ -23,7 +23,7 @@ from infohub.services import audit_record
 
 from .models import Attachment, Category, Item, ItemVersion, ReportKind, validate_attachment
 from .permissions import EDIT, WITHDRAW, check_follow_up
-from .signals import item_filed
+from .signals import item_filed, item_revised
 
 
 def _lock(item: Item) -> Item:
@@ -31,7 +31,7 @@ def _lock(item: Item) -> Item:
 
 
 def _check_revision(item: Item, expected_revision: int | None) -> None:
-    if expected_revision is not None and int(expected_revision) != item.revision:
+    if expected_revision is not None and expected_revision != item.revision:
         raise StaleRevision()
 
 
@@ -43,6 +43,17 @@ def _apply(item: Item, data: dict) -> list[str]:
             setattr(item, name, data[name])
             changed.append(name)
     return changed
+
+
+def _content(item: Item) -> dict:
+    return {name: getattr(item, name) for name in Item.CONTENT_FIELDS}
+
+
+def _announce_revision(item: Item, *, actor: User, before: dict) -> None:
+    """A filed item's content changed: apps that derive state from it follow (submissions.signals.item_revised)."""
+    before = {name: value for name, value in before.items() if getattr(item, name) != value}
+    if before:
+        item_revised.send(sender=Item, item=item, actor=actor, at=timezone.now(), before=before)
 
 
 def _record_version(item: Item, *, actor: User, note: str) -> ItemVersion:
@@ -97,6 +108,7 @@ def item_update(
         item = _lock(item)
         EDIT.check(actor, item)
         _check_revision(item, expected_revision)
+        before = _content(item)
         changed = _apply(item, data)
         item.full_clean()
         if not actor.may_open(item.classification):
@@ -116,6 +128,8 @@ def item_update(
             to_state=item.status,
             data={"fields": changed, "attachments": [a.original_name for a in added]},
         )
+        if item.is_filed and changed:
+            _announce_revision(item, actor=actor, before=before)
     return item
 
 
@@ -196,6 +210,7 @@ def item_revise_filed(*, actor: User, item: Item, data: dict, note: str) -> list
 
     The caller holds the row lock. Keeps a version and an audit row; returns the fields that changed.
     """
+    before = _content(item)
     changed = _apply(item, data)
     if not changed:
         return changed
@@ -207,6 +222,7 @@ def item_revise_filed(*, actor: User, item: Item, data: dict, note: str) -> list
         actor=actor, action="item.update", obj=item, from_state=item.status, to_state=item.status,
         data={"fields": changed, "note": note},
     )
+    _announce_revision(item, actor=actor, before=before)
     return changed
 
 
