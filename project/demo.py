@@ -55,6 +55,7 @@ PEOPLE = [
     ("jn_director", "罗处长（省委办公厅）", [("jn", Role.DIRECTOR)]),
     ("jn_duty", "谢值班（省委值班室）", [("jn", Role.DUTY_OFFICER)]),
     ("jn_leader", "钱领导（省领导）", [("jn", Role.LEADER)]),
+    ("lj_leader", "赵领导（市领导）", [("lj", Role.LEADER)]),
     ("central_editor", "冯编辑（中央信息局）", [("central", Role.EDITOR)]),
     ("admin", "系统管理员", [("jn", Role.ADMIN)]),
 ]
@@ -104,6 +105,7 @@ def load_demo() -> bool:
             [RoleAssignment(user=user, unit=units[code], role=role) for code, role in roles]
         )
     _file_demo_emergency(units["lj-dh"])
+    _demo_publications(units)
     return True
 
 
@@ -124,3 +126,76 @@ def _file_demo_emergency(unit: Unit) -> None:
         "measures": "已疏散居民，街道、社区工作人员在现场安置。",
     })
     services.item_submit(actor=clerk, item=item)
+
+
+# (name, office, rhythm, cumulative number since, [(distribution, unit code, printed as)], copies)
+PUBLICATIONS = [
+    ("临江信息", "lj", "weekly", 512, [("report", "jn", ""), ("send", "lj", "市委领导同志"),
+                                     ("issue", "lj-dh", "各县（市、区）委办公室"), ("issue", "lj-xl", "各县（市、区）委办公室"),
+                                     ("issue", "lj-yj", "市直有关部门")], 60),
+    ("每日要情", "lj", "daily", None, [("report", "jn", ""), ("send", "lj", "市委领导同志")], 20),
+    ("重要信息", "lj", "as_needed", None, [("report", "jn", ""), ("send", "lj", "市委主要领导同志")], 10),
+    ("江南信息", "jn", "weekly", 2360, [("report", "central", ""), ("send", "jn", "省委领导同志"),
+                                      ("issue", "lj", "各市委办公室"), ("issue", "qs", "各市委办公室"),
+                                      ("issue", "yz", "各市委办公室")], 120),
+    ("信息专报", "jn", "as_needed", None, [("report", "central", ""), ("send", "jn", "省委主要领导同志")], 15),
+]
+
+# (unit code, clerk, director, title, body)
+ADOPTED_AT_LINJIANG = [
+    ("lj-dh", "dh_clerk", "dh_director", "东湖区“网格+警格”联动今年化解矛盾纠纷四百余起",
+     "东湖区将全区划为二百一十个网格，每个网格配备一名专职网格员，与社区民警结对联动，每周共同走访排查。今年以来，"
+     "全区通过网格发现并就地化解矛盾纠纷四百余起，信访总量同比下降百分之十八。\n下一步，该区将把联动机制延伸到"
+     "物业、调解等力量，推动矛盾纠纷在基层化解。"),
+    ("lj-xl", "xl_clerk", "xl_director", "西岭县老旧小区改造提速，年内惠及居民三千余户",
+     "西岭县把老旧小区改造列为今年民生实事，统筹资金一点二亿元，对四十二个小区的管网、道路、照明和加装电梯同步改造，"
+     "目前已完工二十八个，年内可惠及居民三千余户。该县实行“居民点单、部门接单”，改造方案均经居民议事会讨论通过。"),
+    ("lj-dh", "dh_clerk", "dh_director", "东湖区推行“一窗通办”，企业开办压缩至一个工作日",
+     "东湖区整合市场监管、税务、社保等七个部门的窗口，推行企业开办“一窗受理、一次告知、一日办结”。改革以来，"
+     "新开办企业一千一百余户，平均办理时间由三个工作日压缩至一个工作日，群众满意率达百分之九十九。"),
+    ("lj-xl", "xl_clerk", "xl_director", "西岭县石桥镇发展特色农业带动村集体增收",
+     "石桥镇依托山地资源发展高山茶叶和中药材种植，采取“村集体+合作社+农户”模式，今年全镇十二个村集体经营性收入"
+     "全部超过二十万元，带动农户户均增收八千余元。"),
+    ("lj-dh", "dh_clerk", "dh_director", "东湖区湖滨街道探索“小区议事会”破解物业纠纷",
+     "湖滨街道在辖区三十六个小区成立议事会，由居民代表、物业企业和社区干部共同协商停车、维修资金使用等难题，"
+     "半年来协商解决物业纠纷一百二十余件，相关投诉下降四成。"),
+]
+
+
+def _demo_publications(units: dict[str, Unit]) -> None:
+    """The city's and the province's publications, five items adopted at the city, and one issue of 《临江信息》
+    compiled, reviewed and signed, so its leaders have something to read (the other two wait to be compiled)."""
+    from publications import services as publications
+    from publications.models import PublicationType, TypeRecipient
+    from reviews import services as reviews
+    from reviews.models import Hop
+    from submissions import services as submissions
+
+    types = {}
+    for name, office, rhythm, total_since, recipients, copies in PUBLICATIONS:
+        ptype = PublicationType.objects.create(
+            name=name, office=units[office], rhythm=rhythm, numbered_total=total_since is not None,
+            total_offset=total_since or 0, default_copies=copies)
+        TypeRecipient.objects.bulk_create([
+            TypeRecipient(ptype=ptype, kind=kind, unit=units[code], label=label, position=index)
+            for index, (kind, code, label) in enumerate(recipients)])
+        types[name] = ptype
+    people = {user.username: user for user in User.objects.all()}
+    adopted = []
+    for code, clerk, director, title, body in ADOPTED_AT_LINJIANG:
+        item = submissions.item_create(actor=people[clerk], unit=units[code], data={
+            "title": title, "body": body, "category": "work_progress", "contact_phone": "0571-88886666"})
+        item = submissions.item_submit(actor=people[clerk], item=item)
+        reviews.signoff_approve(actor=people[director], item=item)
+        hop = Hop.objects.get(item=item, office=units["lj"], status=Hop.Status.RECEIVED)
+        reviews.review_adopt(actor=people["lj_editor"], hop=hop, adoption=Hop.Adoption.FULL)
+        adopted.append(item)
+    issue = publications.issue_start(actor=people["lj_editor"], ptype=types["临江信息"])
+    for item in adopted[:3]:
+        publications.issue_add_item(actor=people["lj_editor"], issue=issue, item=item)
+    publications.issue_update(actor=people["lj_editor"], issue=issue,
+                              editor_note="今年以来，各地聚焦群众急难愁盼，在基层治理、民生改善和营商环境上探索了一批好做法。"
+                                          "现将有关情况编发，供参阅。")
+    publications.issue_submit(actor=people["lj_editor"], issue=issue)
+    publications.issue_review(actor=people["lj_director"], issue=issue)
+    publications.issue_sign(actor=people["lj_director"], issue=issue)

@@ -7,6 +7,7 @@ from alerts.selectors import urgent_queue
 from infohub.models import Role
 from infohub.roles import holds
 from infohub.selectors import roles_of
+from publications.selectors import start_page as publications_start_page
 from reviews.selectors import forward_queue, inbox_for, signoff_queue
 from submissions.selectors import clerk_start_page
 
@@ -24,4 +25,5 @@ def home(request):
         context["inbox"] = inbox_for(user)[:10]
     if holds(user, Role.DUTY_OFFICER):
         context["urgent"] = urgent_queue(user)[:10]
+    context.update(publications_start_page(user))
     return render(request, "project/home.html", context)

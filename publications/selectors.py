@@ -73,6 +73,20 @@ def issue_list(user: User, *, tab: str = "", ptype: str = "", year: str = "") ->
         "-signed_at", "-created_at", "-id")
 
 
+def start_page(user: User) -> dict:
+    """For the start page: the issues waiting for me (to review, to sign, being compiled by my offices) and the
+    latest issues sent to my units. Three queries; nothing for someone with no role."""
+    if not unit_ids_where(user):
+        return {}
+    waiting = (permissions.listed("review", user, Issue.objects.all())
+               | permissions.listed("sign", user, Issue.objects.all())
+               | permissions.listed("compile", user, Issue.objects.all()))
+    return {
+        "issues_waiting": list(waiting.select_related("ptype").order_by("-updated_at", "-id")[:10]),
+        "issues_received": list(issue_list(user, tab="received")[:5]),
+    }
+
+
 # --- what an issue holds -------------------------------------------------------------------------------------------
 
 
