@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -91,14 +91,19 @@ class IssueSerializer(serializers.ModelSerializer):
 
 class IssueDetailSerializer(IssueSerializer):
     entries = serializers.SerializerMethodField()
-    recipients = RecipientSerializer(many=True, read_only=True)
+    recipients = serializers.SerializerMethodField()
 
     class Meta(IssueSerializer.Meta):
         fields = [*IssueSerializer.Meta.fields, "entries", "recipients"]
         read_only_fields = fields
 
+    @extend_schema_field(EntrySerializer(many=True))
     def get_entries(self, issue) -> list[dict]:
         return EntrySerializer(selectors.entries_of(issue), many=True).data
+
+    @extend_schema_field(RecipientSerializer(many=True))
+    def get_recipients(self, issue) -> list[dict]:
+        return RecipientSerializer(selectors.recipients_of(issue), many=True).data
 
 
 class StartSerializer(serializers.Serializer):
@@ -201,8 +206,7 @@ class PublicationTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     filter_backends = []
 
     def get_queryset(self):
-        return selectors.types_visible_to(self.request.user).prefetch_related("default_recipients__unit").order_by(
-            "office__path", "name")
+        return selectors.types_visible_to(self.request.user).order_by("office__path", "name")
 
     def get_object(self):
         return selectors.type_for(self.request.user, self.kwargs["pk"])
@@ -348,8 +352,7 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             data = _body(DistributionSerializer, request)
             services.issue_set_distribution(actor=request.user, issue=issue, recipients=data["recipients"],
                                             expected_revision=data.get("revision"))
-        recipients = issue.recipients.select_related("unit").order_by("kind", "position", "id")
-        return Response(RecipientSerializer(recipients, many=True).data)
+        return Response(RecipientSerializer(selectors.recipients_of(issue), many=True).data)
 
     def _transition(self, service, serializer_class=IssueRevisionSerializer, **extra):
         issue = self.get_object()

@@ -34,6 +34,12 @@ class DistributionKind(models.TextChoices):
     def prefix(self) -> str:
         return {"report": "报", "send": "送", "issue": "发"}[self.value]
 
+    @classmethod
+    def in_order(cls) -> models.Case:
+        """An ordering expression: 报, then 送, then 发 (the end block's order), not the values' alphabet."""
+        return models.Case(*[models.When(kind=kind, then=models.Value(rank)) for rank, kind in enumerate(cls.values)],
+                           output_field=models.IntegerField())
+
 
 class PublicationType(models.Model):
     """A publication an office puts out (《临江信息》, 《每日要情》…): an administrator's data, not code."""

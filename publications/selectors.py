@@ -17,7 +17,17 @@ from submissions.models import Item, Urgency
 from submissions.selectors import item_search
 
 from . import permissions
-from .models import Credit, DistributionKind, Entry, Issue, IssueExport, IssueKind, PublicationType
+from .models import (
+    Credit,
+    DistributionKind,
+    Entry,
+    Issue,
+    IssueExport,
+    IssueKind,
+    PublicationType,
+    Recipient,
+    TypeRecipient,
+)
 
 # --- issues and types -------------------------------------------------------------------------------------------
 
@@ -36,7 +46,9 @@ def issue_for(user: User, pk, *, read: str | None = None) -> Issue:
 
 
 def types_visible_to(user: User) -> QuerySet[PublicationType]:
-    return access.visible(user, PublicationType.objects.select_related("office"))
+    defaults = TypeRecipient.objects.select_related("unit").order_by(DistributionKind.in_order(), "position", "id")
+    return access.visible(user, PublicationType.objects.select_related("office")).prefetch_related(
+        Prefetch("default_recipients", queryset=defaults))
 
 
 def type_for(user: User, pk) -> PublicationType:
@@ -177,6 +189,11 @@ CANDIDATE_COLUMNS = ("id", "item_id", "item__title", "item__urgency", "item__cla
                      "item__source_unit_id", "adoption", "acted_at")
 
 
+def recipients_of(issue: Issue) -> list[Recipient]:
+    """The issue's distribution, 报 then 送 then 发, each in its order."""
+    return list(issue.recipients.select_related("unit").order_by(DistributionKind.in_order(), "position", "id"))
+
+
 def distribution_units(issue: Issue) -> list[tuple[int, str]]:
     """(id, name) of the units an issue is usually sent to: the offices above its office (报), the office itself
     and the units beside it (送), the units below it and those reporting to it (发), in tree order."""
@@ -245,7 +262,7 @@ def printable(issue: Issue, *, entries: list[Entry] | None = None) -> Printable:
         paragraphs = [p.strip() for p in body.replace("\r\n", "\n").split("\n") if p.strip()]
         items.append(PrintedItem(entry.pk, title, paragraphs, sources))
     distribution = []
-    recipients = list(issue.recipients.select_related("unit").order_by("kind", "position", "id"))
+    recipients = recipients_of(issue)
     for kind in DistributionKind:
         names = list(dict.fromkeys(str(r) for r in recipients if r.kind == kind))
         if names:

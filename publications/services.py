@@ -96,7 +96,7 @@ def issue_start(*, actor: User, ptype: PublicationType, kind: str = IssueKind.RE
                                      classification=ptype.classification, copies=ptype.default_copies)
         Recipient.objects.bulk_create([
             Recipient(issue=issue, kind=r.kind, unit_id=r.unit_id, label=r.label, position=r.position)
-            for r in ptype.default_recipients.all()
+            for r in ptype.default_recipients.order_by(DistributionKind.in_order(), "position", "id")
         ])
         audit_record(actor=actor, action="issue.start", obj=issue, to_state=issue.status,
                      data={"type": ptype.pk, "kind": kind})

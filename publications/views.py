@@ -84,7 +84,7 @@ def issue_detail(request, pk):
         "issue": issue, "entries": entries, "may": may,
         "problems": selectors.problems_of(issue, entries) if not issue.is_signed else [],
         "doc": selectors.printable(issue, entries=entries),
-        "recipients": list(issue.recipients.select_related("unit")),
+        "recipients": selectors.recipients_of(issue),
         "exports": {fmt: selectors.current_export(issue, fmt) for fmt in IssueExport.Format.values},
         "credits": list(selectors.credits_visible_to(user).filter(issue=issue).order_by("entry__position", "id"))
         if issue.is_signed else [],
