@@ -5,6 +5,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from infohub import params
 from infohub.models import Unit
 from submissions.apis import ERRORS
 from submissions.selectors import item_for
@@ -137,10 +138,12 @@ class LapseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gene
         lapses = selectors.lapses_visible_to(self.request.user)
         if self.request.query_params.get("kind") in Lapse.Kind.values:
             lapses = lapses.filter(kind=self.request.query_params["kind"])
-        if str(self.request.query_params.get("unit", "")).isdigit():
-            lapses = lapses.filter(unit_id=self.request.query_params["unit"])
-        if str(self.request.query_params.get("person", "")).isdigit():
-            lapses = lapses.filter(person_id=self.request.query_params["person"])
+        for name in ("unit", "person"):
+            if name in self.request.query_params:
+                wanted = params.object_id(self.request.query_params[name])
+                if wanted is None:
+                    raise serializers.ValidationError({name: ["Give the id of a unit or person (a whole number)."]})
+                lapses = lapses.filter(**{f"{name}_id": wanted})
         return lapses
 
     @extend_schema(parameters=[

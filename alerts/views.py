@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from infohub import listcache
+from infohub import listcache, params
 from infohub.errors import ActionRefused
 from infohub.models import Role, Unit
-from infohub.pagination import page_number, page_of_rows
+from infohub.pagination import page_of_rows
 from infohub.roles import unit_ids_where
 from submissions.selectors import item_for
 
@@ -35,7 +35,7 @@ def queue(request):
     clocks, now = selectors.urgent_queue(request.user), timezone.now()
 
     def rows_alone():
-        start = (page_number(request.GET.get("page")) - 1) * QUEUE_SIZE
+        start = (params.page(request.GET.get("page")) - 1) * QUEUE_SIZE
         rows = clocks.values(*QUEUE_COLUMNS)[start:start + QUEUE_SIZE]
         return render_to_string("alerts/_queue_rows.html", {"rows": rows, "now": now})
 

@@ -21,14 +21,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django import forms
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from . import tree
+from . import params, tree
 from .errors import IllegalTransition, NotPermitted
 from .models import Classification, Role, RoleAssignment, Unit, User
 from .roles import unit_ids_where
@@ -132,19 +130,15 @@ def may_see(user: User, obj: models.Model) -> bool:
     return visible(user, type(obj)._base_manager.filter(pk=obj.pk)).exists()
 
 
-_ID = forms.IntegerField(min_value=1, max_value=2**63 - 1)
-
-
 def get_visible(user: User, queryset: QuerySet, pk, *, read: str | None = None):
     """The object `pk` of `queryset` if `user` may see it; otherwise Http404, exactly as if it did not exist (a
     malformed or out-of-range id too).
 
     `read` names the door when the object is being read ("page", "print", "api", "lineage", "clock"…): reading a
     classified item is then audited (`item.view`, or `item.print` for the print door), once per call."""
-    try:
-        pk = _ID.clean(pk)
-    except ValidationError:
-        raise Http404 from None
+    pk = params.object_id(pk)
+    if pk is None:
+        raise Http404
     try:
         obj = visible(user, queryset.filter(pk=pk)).get()
     except queryset.model.DoesNotExist:

@@ -4,6 +4,8 @@ from django.db.models import IntegerField, Value
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
+from . import params
+
 
 class CappedPaginator(Paginator):
     """Counts and pages no further than `cap` rows. For lists refreshed all day whose exact length past a
@@ -27,27 +29,19 @@ class CappedPaginator(Paginator):
         return f"{self.cap}+" if self._seen > self.cap else str(self._seen)
 
 
-def page_number(value) -> int:
-    """A page number from the query string: whatever someone typed; nonsense and numbers below 1 mean 1."""
-    try:
-        return max(int(value), 1)
-    except (TypeError, ValueError):
-        return 1
-
-
 def page_of_rows(queryset, number, per_page: int, columns, *, cap: int | None = None) -> Page:
     """Page `number` of `queryset` as dicts of `columns`, with the list's length (counted to `cap` + 1 when
     given, see CappedPaginator) in the same statement: an uncorrelated subquery, which Postgres runs once. The
     long lists compile and send one query instead of two on every refresh. A page number past the end gives the
     last page, as Paginator.get_page does."""
-    number = page_number(number)
+    number = params.page(number)
     # SELECT 1, not the id: the count can then come from the list's index alone.
     listed = queryset.order_by().values(one=Value(1))
     try:
-        sql, params = (listed[: cap + 1] if cap else listed).query.sql_with_params()
+        sql, sql_params = (listed[: cap + 1] if cap else listed).query.sql_with_params()
     except EmptyResultSet:  # a filter that can match nothing, e.g. no units to look in
         return Page([], 1, Paginator([], per_page))
-    length = RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS listed", params, output_field=IntegerField())
+    length = RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS listed", sql_params, output_field=IntegerField())
     start = (number - 1) * per_page
     rows = list(queryset.annotate(list_length=length).values(*columns, "list_length")[start:start + per_page])
     paginator = CappedPaginator(queryset, per_page, cap=cap) if cap else Paginator(queryset, per_page)

@@ -1,15 +1,19 @@
 """REST API of the review chain: the same services, selectors and scoping as the pages."""
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from infohub.params import BIGINT_MAX
 from submissions.apis import ERRORS, ItemSerializer, RevisionSerializer
+from submissions.models import Item
 from submissions.selectors import item_for
 
 from . import selectors, services
+from .forms import InboxFilters
 from .models import Hop
 
 
@@ -72,13 +76,15 @@ class AdoptSerializer(RevisionSerializer):
 
 
 class MergeSerializer(serializers.Serializer):
-    hops = serializers.ListField(child=serializers.IntegerField(), min_length=2)
-    title = serializers.CharField()
-    body = serializers.CharField()
+    hops = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=BIGINT_MAX), min_length=2,
+                                 max_length=200)
+    title = serializers.CharField(max_length=Item._meta.get_field("title").max_length)
+    body = serializers.CharField(max_length=settings.INFOHUB_BODY_MAX_LENGTH)
 
 
 class BatchSerializer(serializers.Serializer):
-    items = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=200)
+    items = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=BIGINT_MAX), min_length=1,
+                                  max_length=200)
 
 
 class BatchResultSerializer(serializers.Serializer):
@@ -158,13 +164,13 @@ class HopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     def get_queryset(self):
         params = self.request.query_params
-        filters = {key: params.get(key, "") for key in ("sender", "category", "urgency", "older_than_hours", "q")}
-        filters["older_than_hours"] = filters["older_than_hours"] if filters["older_than_hours"].isdigit() else ""
-        filters["sender"] = filters["sender"] if filters["sender"].isdigit() else ""
+        form = InboxFilters(params)
+        if not form.is_valid():
+            raise serializers.ValidationError(form.errors)
         status = params.get("status", Hop.Status.RECEIVED)
         if status not in Hop.Status.values:
             raise serializers.ValidationError({"status": [f"Choose one of {', '.join(Hop.Status.values)}."]})
-        return selectors.inbox_for(self.request.user, status=status, filters=filters)
+        return selectors.inbox_for(self.request.user, status=status, filters=form.filters())
 
     def get_object(self):
         read = "api" if self.request.method == "GET" else None  # what an action answers is not a read of it

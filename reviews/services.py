@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +21,7 @@ from infohub.models import Classification, Role, Unit, User
 from infohub.selectors import people_with
 from infohub.services import audit_record, notify
 from infohub.tree import destination_of
-from submissions.models import Item, Urgency
+from submissions.models import Item, ReportKind, Urgency
 from submissions.services import item_revise_filed
 
 from .models import Hop
@@ -43,7 +44,7 @@ def _lock_hop(hop_id: int) -> tuple[Item, Hop]:
 
 
 def _check_revision(item: Item, expected_revision: int | None) -> None:
-    if expected_revision is not None and int(expected_revision) != item.revision:
+    if expected_revision is not None and expected_revision != item.revision:
         raise StaleRevision()
 
 
@@ -248,12 +249,22 @@ def review_merge(*, actor: User, hops: list[Hop], title: str, body: str) -> Hop:
         sources = [items[h.item_id] for h in locked]
         now = timezone.now()
         top = min(sources, key=lambda i: Urgency.rank(i.urgency))
-        composite = Item.objects.create(
+        composite = Item(
             title=title.strip(), body=body.strip(), category=top.category, urgency=top.urgency,
             classification=max((i.classification for i in sources), key=Classification.rank),
             source_unit=office, created_by=actor, contact_phone=top.contact_phone,
             status=Item.Status.SIGNED_OFF, submitted_at=now,
         )
+        if composite.is_emergency:  # a composite emergency report: the earliest source's event, as a first report
+            first = min((i for i in sources if i.event_time), key=lambda i: i.event_time, default=top)
+            for name in ("event_time", "event_place", "event_grade", "event_type"):
+                setattr(composite, name, getattr(first, name))
+            composite.report_kind = ReportKind.FIRST
+        try:  # lengths, marks and emergency fields as for any item, before anything is written
+            composite.full_clean(exclude=["event_time"])  # an old event stays the event it was
+        except ValidationError as error:
+            raise ActionRefused(" ".join(error.messages)) from None
+        composite.save()
         composite.merged_from.set(sources)
         for hop in locked:
             hop.status, hop.composite, hop.acted_at, hop.acted_by = Hop.Status.MERGED, composite, now, actor

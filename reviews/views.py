@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from infohub import listcache
+from infohub import listcache, params
 from infohub.errors import ActionRefused
 from infohub.models import Role
 from infohub.pagination import page_of_rows
@@ -20,6 +20,7 @@ from submissions.models import Category, Item, Urgency
 from submissions.selectors import item_for, version_diff
 
 from . import selectors, services
+from .forms import InboxFilters
 from .models import Hop
 from .permissions import REVIEW, SIGN_FORWARD, SIGN_OFF
 
@@ -30,8 +31,12 @@ def _refused(request, refused: ActionRefused) -> None:
     messages.error(request, refused.message)
 
 
-def _revision(request):
-    return request.POST.get("revision") or None
+def _revision(request) -> int | None:
+    """The revision the form was drawn at; a value that is none refuses the action (ActionRefused) with why."""
+    try:
+        return params.revision(request.POST.get("revision"))
+    except ValidationError as error:
+        raise ActionRefused(error.messages[0]) from None
 
 
 # --- unit sign-off ------------------------------------------------------------------------------------------
@@ -66,7 +71,7 @@ def signoff_list(request):
 @login_required
 @require_POST
 def signoff_batch(request):
-    ids = [int(pk) for pk in request.POST.getlist("items") if pk.isdigit()]
+    ids = params.object_ids(request.POST.getlist("items"))
     if not ids:
         messages.error(request, _("Tick the items to sign off first."))
         return redirect("reviews:signoff_list")
@@ -136,11 +141,8 @@ INBOX_COLUMNS = (
 @login_required
 def inbox(request):
     tab = request.GET.get("tab", "received")
-    filters = {key: request.GET.get(key, "") for key in ("sender", "category", "urgency", "older_than_hours", "q")}
-    if not filters["older_than_hours"].isdigit():
-        filters["older_than_hours"] = ""
-    if not filters["sender"].isdigit():
-        filters["sender"] = ""
+    filters = InboxFilters(request.GET).filters()
+    shown = {key: request.GET.get(key, "") for key in InboxFilters.base_fields}  # as typed, for the form
 
     def listing():
         hops = selectors.inbox_for(request.user, status=INBOX_TABS.get(tab, Hop.Status.RECEIVED), filters=filters)
@@ -150,7 +152,7 @@ def inbox(request):
         }, request)
 
     offices = unit_ids_where(request.user, Role.EDITOR)
-    if filters["older_than_hours"]:  # what it shows changes with the clock alone
+    if "older_than_hours" in filters:  # what it shows changes with the clock alone
         rows = listing()
     else:
         scopes = [listcache.NAMES, *map(listcache.office, sorted(offices))]
@@ -162,7 +164,7 @@ def inbox(request):
             "listing": rows,
             "tab": tab,
             "tabs": [(key, Hop.Status(value).label) for key, value in INBOX_TABS.items()],
-            "filters": filters,
+            "filters": shown,
             "categories": Category.choices,
             "urgencies": Urgency.choices,
             "senders": selectors.senders_for(request.user),
@@ -250,7 +252,7 @@ def hop_act(request, pk, action):
 
 @login_required
 def merge(request):
-    ids = [int(pk) for pk in request.POST.getlist("hops") if pk.isdigit()]
+    ids = params.object_ids(request.POST.getlist("hops"))
     hops = [selectors.hop_for(request.user, pk) for pk in ids]
     if request.method == "POST" and "title" in request.POST:
         try:

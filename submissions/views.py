@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from infohub import params
 from infohub.downloads import content_disposition
 from infohub.errors import ActionRefused
 from infohub.models import Role, Unit
@@ -176,9 +177,11 @@ def item_submit(request, pk):
 def item_withdraw(request, pk):
     item = selectors.item_for(request.user, pk)
     try:
-        services.item_withdraw(actor=request.user, item=item, expected_revision=request.POST.get("revision") or None)
+        services.item_withdraw(actor=request.user, item=item, expected_revision=params.revision(request.POST.get("revision")))
     except ActionRefused as refused:
         messages.error(request, refused.message)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Withdrawn: the item is a draft again."))
     return redirect(item_url(item))
