@@ -1,18 +1,37 @@
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from . import params
 from .models import AuditLog, Notification, RoleAssignment, Unit, User
 
 
-class RoleAssignmentInline(admin.TabularInline):
+class SafeAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget, drawing a form sent back with a value that is no id ("abc", "²", thirty
+    digits) as nothing chosen, instead of failing on it (Django looks the sent value up as an id)."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if params.object_id(v) is not None], attr)
+
+
+class SafeAutocomplete:
+    """For admins with `autocomplete_fields`: the safe widget above (a garbage id is a form error, never a 500)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class RoleAssignmentInline(SafeAutocomplete, admin.TabularInline):
     model = RoleAssignment
     extra = 1
     autocomplete_fields = ["unit"]
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(SafeAutocomplete, admin.ModelAdmin):
     list_display = ["name", "code", "level", "kind", "parent", "upstream", "is_active"]
     list_filter = ["level", "kind", "is_active"]
     search_fields = ["name", "short_name", "code"]
@@ -21,7 +40,7 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SafeAutocomplete, DjangoUserAdmin):
     fieldsets = (*DjangoUserAdmin.fieldsets, (_("InfoHub"), {"fields": ("display_name", "phone", "clearance")}))
     list_display = ["username", "display_name", "email", "clearance", "is_active", "is_staff"]
     search_fields = ["username", "display_name", "email"]
@@ -29,7 +48,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
+class RoleAssignmentAdmin(SafeAutocomplete, admin.ModelAdmin):
     list_display = ["user", "role", "unit"]
     list_filter = ["role", "unit__level"]
     search_fields = ["user__username", "user__display_name", "unit__name"]
