@@ -7,25 +7,17 @@ Each door is then asked by each person about their own, a foreign and an above-c
 never a 5xx. Every read of a classified item is audited exactly once, whichever door it came through.
 """
 
-from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from alerts.models import Clock
 from infohub import access
-from infohub.models import AuditLog, Notification, Role, User
-from reviews import services as reviews
-from reviews.models import Hop
+from infohub.models import AuditLog, Notification, Role
 from submissions import services as submissions
-from submissions.models import Item
-from tests.factories import person
+from tests.infohub.conftest import World
 from tests.publications.test_access_matrix import API_KINDS as PUBLICATION_API_KINDS
 from tests.publications.test_access_matrix import PAGE_DOORS as PUBLICATION_PAGE_DOORS
 
@@ -70,58 +62,6 @@ SEES = {
     # the city's clock: the reporting unit, the waiting city office and the offices above it
     "clock": {"clerk", "director", "city_editor", "city_director", "city_leader", "city_duty", "province_editor"},
 }
-
-
-@dataclass
-class World:
-    people: dict[str, User]
-    item: Item
-    hop: Hop
-    clock: Clock
-    attachment_pk: int
-    secret: Item
-    secret_hop: Hop
-    secret_clock: Clock
-    reader: User  # cleared for 秘密, at the city office
-
-
-@pytest.fixture
-def world(chain, settings, django_capture_on_commit_callbacks) -> World:
-    settings.INFOHUB_MAX_CLASSIFICATION = "secret"
-    net = chain.net
-    net.clerk.clearance = "secret"
-    net.clerk.save()
-    people = {
-        "clerk": net.clerk, "director": net.director, "other_clerk": net.other_clerk,
-        "city_editor": net.city_editor, "city_director": chain.city_director,
-        "city_leader": person(net.city, Role.LEADER, username="lj_leader"),
-        "city_duty": person(net.city, Role.DUTY_OFFICER, username="lj_duty"),
-        "public_duty": person(net.city, Role.DUTY_OFFICER, username="lj_duty_public", clearance="public"),
-        "province_editor": chain.province_editor, "foreign_editor": chain.foreign_editor,
-    }
-    cleared_director = person(net.county, Role.DIRECTOR, username="dh_director_secret", clearance="secret")
-    reader = person(net.city, Role.EDITOR, username="lj_editor_secret", clearance="secret")
-
-    def file(title, classification, director):
-        data = {
-            "title": title, "body": "今日9时许，东湖区一化工厂仓库起火，消防已到场处置。", "category": "emergency",
-            "urgency": "extra_urgent", "classification": classification, "contact_phone": "0571-88886666",
-            "event_time": timezone.now() - timedelta(minutes=10), "event_place": "东湖区化工园区",
-            "event_grade": "general", "event_type": "accident",
-        }
-        draft = submissions.item_create(actor=net.clerk, unit=net.county, data=data)
-        if classification == "internal":
-            submissions.item_update(actor=net.clerk, item=draft, data={},
-                                    files=[SimpleUploadedFile("现场.pdf", b"%PDF-1.4 scene", "application/pdf")])
-        with django_capture_on_commit_callbacks(execute=True):
-            filed = submissions.item_submit(actor=net.clerk, item=draft)
-            reviews.signoff_approve(actor=director, item=filed)
-        return (Item.objects.get(pk=draft.pk), Hop.objects.get(item=draft, office=net.city),
-                Clock.objects.get(item=draft, office=net.city, kind=Clock.Kind.REPORT))
-
-    item, hop, clock = file("东湖区一化工厂发生火灾", "internal", net.director)
-    secret, secret_hop, secret_clock = file("涉密：某重点工程事故", "secret", cleared_director)
-    return World(people, item, hop, clock, item.attachments.get().pk, secret, secret_hop, secret_clock, reader)
 
 
 def _ids(world: World, kind: str, secret: bool = False) -> dict:
