@@ -41,8 +41,9 @@ def issues_visible_to(user: User) -> QuerySet[Issue]:
 def issue_for(user: User, pk, *, read: str | None = None) -> Issue:
     """The issue if the user may see it; otherwise Http404, as if it did not exist. `read` names the door when the
     issue is shown (reading a classified issue is audited)."""
-    issues = Issue.objects.select_related("ptype", "office", "created_by", "reviewed_by", "signed_by", "submitted_by")
-    return access.get_visible(user, issues, pk, read=read)
+    # The later signatories are read when shown (null until then): each join here costs Postgres more to plan than
+    # the query costs to run.
+    return access.get_visible(user, Issue.objects.select_related("ptype", "office", "created_by"), pk, read=read)
 
 
 def types_visible_to(user: User) -> QuerySet[PublicationType]:
@@ -147,8 +148,11 @@ def problems_of(issue: Issue, entries: list[Entry]) -> list[Problem]:
 
 
 def entries_of(issue: Issue) -> list[Entry]:
-    return list(issue.entries.select_related("item", "item__source_unit", "hop")
-                .prefetch_related(Prefetch("item__merged_from", queryset=Item.objects.select_related("source_unit")))
+    """The issue's items in order, each with its item, unit and the sources of a composite (two queries; never the
+    items' search vectors)."""
+    sources = Item.objects.select_related("source_unit").defer("search_document")
+    return list(issue.entries.select_related("item", "item__source_unit").defer("item__search_document")
+                .prefetch_related(Prefetch("item__merged_from", queryset=sources))
                 .order_by("position"))
 
 
@@ -248,7 +252,8 @@ def short_name(user: User | None) -> str:
     return str(user).split("（")[0].split("(")[0].strip()
 
 
-def printable(issue: Issue, *, entries: list[Entry] | None = None) -> Printable:
+def printable(issue: Issue, *, entries: list[Entry] | None = None,
+              recipients: list[Recipient] | None = None) -> Printable:
     entries = entries_of(issue) if entries is None else entries
     with translation.override("zh-hans"):
         classification = "" if issue.classification == Classification.PUBLIC else str(issue.get_classification_display())
@@ -262,7 +267,7 @@ def printable(issue: Issue, *, entries: list[Entry] | None = None) -> Printable:
         paragraphs = [p.strip() for p in body.replace("\r\n", "\n").split("\n") if p.strip()]
         items.append(PrintedItem(entry.pk, title, paragraphs, sources))
     distribution = []
-    recipients = recipients_of(issue)
+    recipients = recipients_of(issue) if recipients is None else recipients
     for kind in DistributionKind:
         names = list(dict.fromkeys(str(r) for r in recipients if r.kind == kind))
         if names:
@@ -296,6 +301,12 @@ def printable(issue: Issue, *, entries: list[Entry] | None = None) -> Printable:
 def current_export(issue: Issue, fmt: str) -> IssueExport | None:
     """The export of the issue's current revision in this format, if one was asked for."""
     return IssueExport.objects.filter(issue=issue, format=fmt, revision=issue.revision).first()
+
+
+def current_exports(issue: Issue) -> dict[str, IssueExport | None]:
+    """{format: the export of the issue's current revision, or None}, in one query."""
+    made = {e.format: e for e in IssueExport.objects.filter(issue=issue, revision=issue.revision)}
+    return {fmt: made.get(fmt) for fmt in IssueExport.Format.values}
 
 
 # --- credit --------------------------------------------------------------------------------------------------------

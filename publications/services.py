@@ -339,7 +339,14 @@ def _next_number(ptype: PublicationType, year: int, kind: str) -> int:
     the number back, a concurrent signature waits for this one to commit."""
     IssueCounter.objects.bulk_create([IssueCounter(ptype=ptype, year=year, kind=kind, last=0)], ignore_conflicts=True)
     counter = IssueCounter.objects.select_for_update().get(ptype=ptype, year=year, kind=kind)
-    counter.last += 1
+    # Issues entered around the counter (an import of the paper years) must not make the next signature fail: the
+    # counter never gives a number at or below one already given. Read under the counter's lock, so it is exact.
+    if kind == IssueCounter.Kind.TOTAL:
+        given = Issue.objects.filter(ptype=ptype).aggregate(n=Max("total_number"))["n"] or 0
+        given -= ptype.total_offset
+    else:
+        given = Issue.objects.filter(ptype=ptype, year=year, kind=kind).aggregate(n=Max("number"))["n"] or 0
+    counter.last = max(counter.last, given) + 1
     counter.save(update_fields=["last"])
     return counter.last
 

@@ -80,12 +80,13 @@ def issue_detail(request, pk):
     user = request.user
     may = {action: permissions.allows(action, user, issue)
            for action in ("compile", "submit", "review", "sign", "return")}
+    recipients = selectors.recipients_of(issue)
     context = {
-        "issue": issue, "entries": entries, "may": may,
+        "issue": issue, "entries": entries, "may": may, "recipients": recipients,
         "problems": selectors.problems_of(issue, entries) if not issue.is_signed else [],
-        "doc": selectors.printable(issue, entries=entries),
-        "recipients": selectors.recipients_of(issue),
-        "exports": {fmt: selectors.current_export(issue, fmt) for fmt in IssueExport.Format.values},
+        # the issue as printed, shown to whoever does not compile it
+        "doc": None if may["compile"] else selectors.printable(issue, entries=entries, recipients=recipients),
+        "exports": selectors.current_exports(issue),
         "credits": list(selectors.credits_visible_to(user).filter(issue=issue).order_by("entry__position", "id"))
         if issue.is_signed else [],
     }
@@ -103,7 +104,9 @@ def issue_detail(request, pk):
             "kinds": DistributionKind.choices,
             "units": selectors.distribution_units(issue),
             "distribution_json": json.dumps([{"kind": r.kind, "unit": r.unit_id, "label": r.label}
-                                             for r in context["recipients"]], ensure_ascii=False),
+                                             for r in recipients], ensure_ascii=False),
+            # reversed once, not per row
+            "hop_url": reverse("reviews:hop_detail", args=[0]).removesuffix("0/"),
         })
     return render(request, "publications/issue_detail.html", context)
 
