@@ -20,6 +20,7 @@ class PublicationsConfig(AppConfig):
         from infohub import access
         from infohub.models import register_audit_actions
 
+        from . import receivers  # noqa: F401  (connects the signal receivers)
         from .models import Credit, Issue, PublicationType
 
         # An issue is its publishing office's (its clerks, editors and directors compile, review and sign it); once

@@ -11,9 +11,10 @@ from infohub.models import Classification, Level, Role, Unit, User
 from reviews.models import Hop
 from submissions.models import Item, Urgency
 
-# The roles an office may give the editing, reviewing and signing of a publication: each sees the office's own
-# issues through the access rule (a leader or a duty officer of the office reads only what is sent to it).
-ACTING_ROLES = [(Role.EDITOR, Role.EDITOR.label), (Role.CLERK, Role.CLERK.label), (Role.DIRECTOR, Role.DIRECTOR.label)]
+# The roles an office may give the editing, reviewing and signing of a publication: each sees, through the access
+# rule, both the office's own issues and the items adopted there (a leader or a duty officer of the office reads only
+# what is sent to it; an information officer of the office does not see what it received).
+ACTING_ROLES = [(Role.EDITOR, Role.EDITOR.label), (Role.DIRECTOR, Role.DIRECTOR.label)]
 
 
 class Rhythm(models.TextChoices):

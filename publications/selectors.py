@@ -189,6 +189,12 @@ def candidates(user: User, issue: Issue, *, q: str = "", category: str = "", sen
     return hops.order_by("-acted_at", "-id")
 
 
+def publication_scope(ptype_id: int) -> str:
+    """The list-cache scope (infohub.listcache) of what a publication's issues hold: its compile pages' lists of
+    adopted items not yet in it follow it."""
+    return f"publication:{ptype_id}"
+
+
 CANDIDATE_COLUMNS = ("id", "item_id", "item__title", "item__urgency", "item__classification", "item__category",
                      "item__source_unit_id", "adoption", "acted_at")
 

@@ -10,11 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from infohub import access
+from infohub import access, listcache
 from infohub.errors import ActionRefused
 from infohub.pagination import page_of_rows
 from infohub.roles import unit_ids_where
@@ -92,21 +93,29 @@ def issue_detail(request, pk):
     }
     if may["compile"]:
         filters = _candidate_filters(request)
-        hops = selectors.candidates(user, issue, **filters)
-        names, marks = unit_names(), choices_of(Item, "classification")
-        page = page_of_rows(hops, request.GET.get("page"), PAGE_SIZE, selectors.CANDIDATE_COLUMNS, cap=1000)
-        for row in page.object_list:
-            row["source_unit"] = names[row["item__source_unit_id"]]
-            row["mark"] = marks.get(row["item__classification"], row["item__classification"])
+
+        def listing() -> str:
+            hops = selectors.candidates(user, issue, **filters)
+            names, marks = unit_names(), choices_of(Item, "classification")
+            page = page_of_rows(hops, request.GET.get("page"), PAGE_SIZE, selectors.CANDIDATE_COLUMNS, cap=1000)
+            for row in page.object_list:
+                row["source_unit"] = names[row["item__source_unit_id"]]
+                row["mark"] = marks.get(row["item__classification"], row["item__classification"])
+            return render_to_string("publications/_candidates.html", {
+                "page": page, "hop_url": reverse("reviews:hop_detail", args=[0]).removesuffix("0/")}, request)
+
+        # Kept in Redis until the office's hops, the publication's items or the names change (infohub.listcache):
+        # the same for every compiler of the office with the same clearance, query string and language.
+        scopes = [listcache.NAMES, listcache.office(issue.office_id), selectors.publication_scope(issue.ptype_id)]
+        key = (issue.office_id, issue.ptype_id, *listcache.reader_key(request))
         context.update({
-            "candidates": page, "filters": filters, "categories": Category.choices,
+            "candidates": listcache.rendered("publication-candidates", scopes, key, listing),
+            "filters": filters, "categories": Category.choices,
             "senders": units_reporting_to([issue.office_id]),
             "kinds": DistributionKind.choices,
             "units": selectors.distribution_units(issue),
             "distribution_json": json.dumps([{"kind": r.kind, "unit": r.unit_id, "label": r.label}
                                              for r in recipients], ensure_ascii=False),
-            # reversed once, not per row
-            "hop_url": reverse("reviews:hop_detail", args=[0]).removesuffix("0/"),
         })
     return render(request, "publications/issue_detail.html", context)
 
