@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from submissions.apis import ERRORS
@@ -238,6 +239,7 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     queryset = Issue.objects.none()
     serializer_class = IssueSerializer
     filter_backends = []
+    parser_classes = [JSONParser]  # bodies are JSON objects; anything else is 415
 
     def get_queryset(self):
         params = self.request.query_params
@@ -300,7 +302,7 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                    methods=["GET"])
     @extend_schema(summary="Add an adopted item at the end", request=AddItemSerializer,
                    responses={201: EntrySerializer, **ERRORS}, methods=["POST"])
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def entries(self, request, pk=None):
         issue = self.get_object()
         if request.method == "GET":
@@ -345,7 +347,7 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                                                                       404: ERRORS[404]}, methods=["GET"])
     @extend_schema(summary="Replace the distribution (报 / 送 / 发)", request=DistributionSerializer,
                    responses={200: RecipientSerializer(many=True), **ERRORS}, methods=["PUT"])
-    @action(detail=True, methods=["get", "put"])
+    @action(detail=True, methods=["get", "put"], pagination_class=None)
     def distribution(self, request, pk=None):
         issue = self.get_object()
         if request.method == "PUT":
@@ -387,7 +389,7 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(summary="Where the issue's items are credited (a signed issue)",
                    responses={200: CreditSerializer(many=True), 404: ERRORS[404]})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def credits(self, request, pk=None):
         issue = self.get_object()
         credits = selectors.credits_visible_to(request.user).filter(issue=issue).order_by("entry__position", "id")
@@ -397,7 +399,7 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                    responses={200: ExportSerializer(many=True), 404: ERRORS[404]}, methods=["GET"])
     @extend_schema(summary="Ask for the .docx or PDF (made by a worker; poll this for progress)",
                    request=ExportRequestSerializer, responses={202: ExportSerializer, **ERRORS}, methods=["POST"])
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def exports(self, request, pk=None):
         issue = self.get_object()
         if request.method == "POST":
@@ -422,6 +424,13 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 # --- credit --------------------------------------------------------------------------------------------------------
 
 
+class CreditFilterSerializer(serializers.Serializer):
+    item = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    unit = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    year = serializers.IntegerField(required=False, min_value=1, max_value=32767)
+    page = serializers.IntegerField(required=False, min_value=1)
+
+
 @extend_schema(tags=["publications"], summary="Uses of items in signed issues (the facts scoring prices)",
                parameters=[OpenApiParameter("item", int, description="Uses of this item, as itself or as a source."),
                            OpenApiParameter("unit", int, description="Credited to this unit."),
@@ -432,13 +441,14 @@ class CreditListApi(generics.ListAPIView):
 
     def get_queryset(self):
         credits = selectors.credits_visible_to(self.request.user)
-        params = self.request.query_params
-        if params.get("item", "").isdigit():
-            item = int(params["item"])
-            credits = credits.filter(item_id=item) | credits.filter(source_item_id=item)
-        if params.get("unit", "").isdigit():
-            credits = credits.filter(unit_id=int(params["unit"]))
-        if params.get("year", "").isdigit():
-            credits = credits.filter(year=int(params["year"]))
+        params = CreditFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        wanted = params.validated_data
+        if wanted.get("item"):
+            credits = credits.filter(item_id=wanted["item"]) | credits.filter(source_item_id=wanted["item"])
+        if wanted.get("unit"):
+            credits = credits.filter(unit_id=wanted["unit"])
+        if wanted.get("year"):
+            credits = credits.filter(year=wanted["year"])
         return credits.order_by("-signed_at", "id")
 
