@@ -1,6 +1,7 @@
 """REST API of the emergency rules: the same services, selectors and scoping as the pages."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -52,11 +53,32 @@ class ChaseSerializer(serializers.ModelSerializer):
         read_only_fields = ["due_at", "state", "item", "recorded_by", "created_at"]
 
 
+class LapseKindField(serializers.ChoiceField):
+    """A lapse's kind: any of the four when read; by hand only false (误报) and concealed (瞒报), since late and missed
+    reports are recorded by the clocks."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=[Lapse.Kind.FALSE, Lapse.Kind.CONCEALED], **kwargs)
+
+    def to_representation(self, value):
+        return value  # late/missed come from the clocks; the write choices are narrower
+
+
+class LapseKindFieldExtension(OpenApiSerializerFieldExtension):
+    """The schema of LapseKindField: all four kinds in an answer, the two recorded by hand in a request."""
+
+    target_class = LapseKindField
+
+    def map_serializer_field(self, auto_schema, direction):
+        kinds = Lapse.Kind.values if direction == "response" else [Lapse.Kind.FALSE, Lapse.Kind.CONCEALED]
+        return {"type": "string", "enum": list(kinds)}
+
+
 class LapseSerializer(serializers.ModelSerializer):
-    item = serializers.IntegerField(source="item_id", help_text="The item received by one of your offices.")
-    kind = serializers.ChoiceField(choices=[Lapse.Kind.FALSE, Lapse.Kind.CONCEALED],
-                                   help_text="Late and missed reports are recorded by the clocks; by hand only false "
-                                             "(误报) and concealed (瞒报).")
+    item = serializers.IntegerField(source="item_id", min_value=1, max_value=params.BIGINT_MAX,
+                                    help_text="The item received by one of your offices.")
+    kind = LapseKindField(help_text="Any of the four when read; by hand only false (误报) and concealed (瞒报): late "
+                                    "and missed reports are recorded by the clocks.")
     unit_name = serializers.CharField(source="unit.name", read_only=True)
 
     class Meta:
@@ -64,11 +86,6 @@ class LapseSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "unit", "unit_name", "person", "item", "clock", "chase", "reason", "recorded_by",
                   "created_at"]
         read_only_fields = ["unit", "person", "clock", "chase", "recorded_by", "created_at"]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["kind"] = instance.kind  # late/missed come from the clocks; the write choices are narrower
-        return data
 
 
 @extend_schema(tags=["alerts"])
@@ -126,6 +143,16 @@ class ChaseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gene
         )
 
 
+class LapseQuerySerializer(serializers.Serializer):
+    """The lapse list's query string: each filter typed and bounded (a bad one is 400, not ignored)."""
+
+    kind = serializers.ChoiceField(choices=Lapse.Kind.choices, required=False)
+    unit = serializers.IntegerField(min_value=1, max_value=params.BIGINT_MAX, required=False,
+                                    help_text="Only lapses of this unit.")
+    person = serializers.IntegerField(min_value=1, max_value=params.BIGINT_MAX, required=False,
+                                      help_text="Only lapses of this person.")
+
+
 @extend_schema(tags=["alerts"])
 class LapseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Late (迟报), missed (漏报), false (误报) and concealed (瞒报) reports on record, per unit and person."""
@@ -136,18 +163,12 @@ class LapseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gene
 
     def get_queryset(self):
         lapses = selectors.lapses_visible_to(self.request.user)
-        if self.request.query_params.get("kind") in Lapse.Kind.values:
-            lapses = lapses.filter(kind=self.request.query_params["kind"])
-        for name in ("unit", "person"):
-            if name in self.request.query_params:
-                wanted = params.object_id(self.request.query_params[name])
-                if wanted is None:
-                    raise serializers.ValidationError({name: ["Give the id of a unit or person (a whole number)."]})
-                lapses = lapses.filter(**{f"{name}_id": wanted})
-        return lapses
+        query = LapseQuerySerializer(data=self.request.query_params.dict())  # a blank filter is refused, too
+        query.is_valid(raise_exception=True)
+        wanted = {f"{name}_id" if name != "kind" else name: value for name, value in query.validated_data.items()}
+        return lapses.filter(**wanted)
 
-    @extend_schema(parameters=[
-        OpenApiParameter("kind", enum=Lapse.Kind.values), OpenApiParameter("unit", int), OpenApiParameter("person", int)])
+    @extend_schema(parameters=[LapseQuerySerializer])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 

@@ -5,9 +5,12 @@ from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from .models import RoleAssignment, Unit, User
@@ -56,6 +59,16 @@ class MyUnitsApi(generics.ListAPIView):
         return Unit.objects.filter(pk__in=unit_ids_where(self.request.user)).select_related("upstream")
 
 
+class TokenRequestSerializer(AuthTokenSerializer):
+    """DRF's, with the lengths bounded before anything is authenticated (or recorded by axes, whose username column
+    is 255 characters): a longer username or password can match no account and is refused with 400."""
+
+    username = serializers.CharField(label=gettext_lazy("Username"), max_length=User._meta.get_field("username").max_length,
+                                     write_only=True)
+    password = serializers.CharField(label=gettext_lazy("Password"), max_length=4096, style={"input_type": "password"},
+                                     trim_whitespace=False, write_only=True)
+
+
 @extend_schema(
     tags=["people"], summary="A token for a username and password",
     responses={
@@ -69,6 +82,9 @@ class TokenApi(ObtainAuthToken):
     """POST username and password, get the token. After AXES_FAILURE_LIMIT wrong passwords the username is locked
     at that address: the answer is then 429 with code `locked` and `retry_after` seconds (also the Retry-After
     header), and asking again during the lock neither tries the password nor extends the lock."""
+
+    permission_classes = [AllowAny]  # as ObtainAuthToken's empty list, but the schema then says anyone may call it
+    serializer_class = TokenRequestSerializer
 
     def post(self, request, *args, **kwargs):
         credentials = {"username": str(request.data.get("username", ""))[:150]}

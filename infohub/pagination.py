@@ -1,8 +1,10 @@
-from django.core.exceptions import EmptyResultSet
+from django import forms
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import IntegerField, Value
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
+from rest_framework import pagination, serializers
 
 from . import params
 
@@ -54,3 +56,27 @@ def page_of_rows(queryset, number, per_page: int, columns, *, cap: int | None = 
     else:
         paginator.count = seen
     return Page(rows, number, paginator)
+
+
+class ApiPagination(pagination.PageNumberPagination):
+    """The API's pages (DEFAULT_PAGINATION_CLASS): DRF's, with the page number parsed by a field with its bounds.
+    A `page` that is no page number (blank, a word, 0, a fraction) is refused with 400 and the reason, where DRF
+    took a blank one for the first page and a word for 404; a page past the last (however large) is 404, as in DRF."""
+
+    page_field = forms.IntegerField(min_value=1)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        sent = request.query_params.get(self.page_query_param)
+        if sent is not None:
+            try:
+                self.page_field.clean(sent)
+            except ValidationError as error:
+                raise serializers.ValidationError({self.page_query_param: error.messages}) from None
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {**parameter["schema"], "minimum": 1}
+        return parameters

@@ -29,5 +29,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]
 
+handler404 = "infohub.api_errors.not_found"  # JSON with the error shape under /api/
+
 admin.site.site_header = "InfoHub 政务信息报送与审核 · 管理"
 admin.site.site_title = "InfoHub"

@@ -6,17 +6,11 @@ from rest_framework import mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from infohub.api_errors import ErrorSerializer
 from infohub.models import Unit
 
 from . import selectors, services
 from .models import Attachment, Item, ItemVersion
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
-
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input: `errors` names each field and the reason."),

@@ -79,7 +79,7 @@ def test_ids_that_are_no_ids_in_batch_sign_off_and_merge(client, chain, received
     api = APIClient()
     api.force_authenticate(chain.net.director)
     response = api.post("/api/signoff/batch/", {"items": [int(HUGE)]}, format="json")
-    assert response.status_code == 400 and "items" in response.json()["errors"]
+    assert response.status_code == 400 and "items.0" in response.json()["errors"]  # a list's element by its path
 
 
 def test_lengths_are_checked_before_the_database_sees_them(client, chain, received):
