@@ -83,6 +83,13 @@ TEMPLATES = [
             "builtins": ["infohub.templatetags.infohub"],  # {% once %} in every form, without a load
         },
     },
+    {
+        # Only the rows of the inbox, the sign-off list and the urgent queue (see infohub.jinja2).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "infohub.jinja2.environment"},
+    },
 ]
 
 # --- Data stores -----------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ def signoff_list(request):
         return render_to_string(
             "reviews/_signoff_listing.html",
             # Links are the prefix reversed once plus the id: reversing per row is a visible share of a long list.
-            {"page": page, "signoff_url": reverse("reviews:signoff_list"), "read_label": _("Read")},
+            {"page": page, "signoff_url": reverse("reviews:signoff_list")},
             request,
         )
 
