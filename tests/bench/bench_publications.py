@@ -154,6 +154,8 @@ def compile_part(editors, issues) -> None:
               for c in range(CLIENTS)]
     with gunicorn() as port:
         load(port, [[(path, cookie)] * 3 for path, cookie in (row[0] for row in plain)], "warm-up")
+        # two clients (wrk's least): what a page costs, apart from waiting for a worker behind the others
+        print(load(port, plain[:2], "compile page, 2 clients").report())
         print(load(port, plain, f"compile page, {ADOPTED:,} adopted items at the office (20 clients)").report())
         print(load(port, search, "compile page searching 基层 (20 clients)").report())
 
