@@ -118,3 +118,17 @@ def test_the_demo_has_the_citys_and_the_provinces_publications_and_a_signed_issu
     page = client.get(reverse("publications:issue_start"))  # GET is not allowed; the list offers the form
     assert page.status_code == 405
     assert "新编一期" in client.get("/publications/").content.decode()
+
+
+def test_a_signature_posted_twice_signs_once_and_says_so_once(pubs, client):
+    issue = compiled(pubs, [adopted_item(pubs.chain, "甲条信息")])
+    client.force_login(pubs.editor)
+    client.post(reverse("publications:issue_act", args=[issue.pk, "submit"]), {"revision": _revision(issue)})
+    client.force_login(pubs.director)
+    client.post(reverse("publications:issue_act", args=[issue.pk, "review"]), {"revision": _revision(issue)})
+    form = {"revision": _revision(issue), "once": "double-click-token"}
+    first = client.post(reverse("publications:issue_act", args=[issue.pk, "sign"]), form)
+    again = client.post(reverse("publications:issue_act", args=[issue.pk, "sign"]), form, follow=True)
+    assert first.status_code == 302 and again.status_code == 200
+    assert "只有审核通过的刊物可以签发" not in again.content.decode()  # the second click is the first's answer
+    assert Issue.objects.get(pk=issue.pk).number == 1
