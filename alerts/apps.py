@@ -23,7 +23,7 @@ class AlertsConfig(AppConfig):
 
     def ready(self):
         from infohub import access
-        from infohub.models import register_audit_actions
+        from infohub.models import register_audit_actions, register_audit_states
         from submissions.models import Item
 
         from . import receivers  # noqa: F401  (connects the signal receivers)
@@ -39,3 +39,4 @@ class AlertsConfig(AppConfig):
         access.govern(Chase, unit="unit_id", reached=("office_id",))
         access.govern(Lapse, unit="unit_id", mark="item__classification", jurisdiction="unit__path")
         register_audit_actions(AUDIT_ACTIONS)
+        register_audit_states([*Clock.State.choices, *Chase.State.choices])

@@ -195,6 +195,18 @@ def register_audit_actions(labels: dict[str, str]) -> None:
         AUDIT_ACTION_LABELS[action] = label
 
 
+# What the states an audit row moves between mean to a reader ({state: label}), registered by each app for its
+# own models' states (`register_audit_states`); a state two apps share ("returned") reads the same in both.
+AUDIT_STATE_LABELS: dict[str, str] = {}
+
+
+def register_audit_states(choices) -> None:
+    """Add (value, label) pairs of a model's states to the labels the audit trail shows (first label wins)."""
+    for value, label in choices:
+        if value:
+            AUDIT_STATE_LABELS.setdefault(value, label)
+
+
 class AuditLog(models.Model):
     """Append-only record of every state change and every view of a classified item.
 
@@ -229,6 +241,14 @@ class AuditLog(models.Model):
     @property
     def action_label(self) -> str:
         return AUDIT_ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def from_label(self) -> str:
+        return AUDIT_STATE_LABELS.get(self.from_state, self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        return AUDIT_STATE_LABELS.get(self.to_state, self.to_state)
 
     def delete(self, *args, **kwargs):
         raise ValueError("The audit log is append-only.")

@@ -21,7 +21,7 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         from infohub import access
-        from infohub.models import register_audit_actions
+        from infohub.models import register_audit_actions, register_audit_states
         from submissions.models import Item
 
         from . import receivers  # noqa: F401  (connects the signal receivers)
@@ -31,3 +31,4 @@ class ReviewsConfig(AppConfig):
         access.reaches(Item, "hops__office_id")
         access.govern(Hop, mark="item__classification", reached=("office_id",), audited="item")
         register_audit_actions(AUDIT_ACTIONS)
+        register_audit_states([*Hop.Status.choices, *Hop.Forward.choices])

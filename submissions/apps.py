@@ -16,7 +16,7 @@ class SubmissionsConfig(AppConfig):
 
     def ready(self):
         from infohub import access
-        from infohub.models import register_audit_actions
+        from infohub.models import register_audit_actions, register_audit_states
 
         from . import receivers  # noqa: F401  (connects the signal receivers)
         from .models import Item
@@ -24,3 +24,4 @@ class SubmissionsConfig(AppConfig):
         # An item is its source unit's; it is marked; reads of a classified one are audited.
         access.govern(Item, unit="source_unit_id", mark="classification", audited="")
         register_audit_actions(AUDIT_ACTIONS)
+        register_audit_states(Item.Status.choices)

@@ -85,7 +85,13 @@ class ItemForm(forms.ModelForm):
         return typed
 
     def content(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data}
+        """The content fields the page sent, as typed: a field the page did not show (the editor's page shows no
+        event type, say) is no change to it — never an empty value that wipes what is stored."""
+        return {
+            name: self.cleaned_data[name] for name in self.Meta.fields
+            if name in self.cleaned_data
+            and not self[name].field.widget.value_omitted_from_data(self.data, self.files, self.add_prefix(name))
+        }
 
     def _post_clean(self):
         # Run the model's own rules (classification ceiling, emergency fields) on the typed values.

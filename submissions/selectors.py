@@ -72,32 +72,40 @@ def version_diff(older: ItemVersion, newer: ItemVersion) -> dict[str, list[DiffS
     """{field: segments} for every content field that differs between two versions, as a reader reads the values
     (times in Asia/Shanghai, "2026-11-20 09:47:30")."""
     return {
-        name: text_diff(_readable(name, older.content.get(name)), _readable(name, newer.content.get(name)))
+        name: _field_diff(name, _readable(name, older.content.get(name)), _readable(name, newer.content.get(name)))
         for name in Item.CONTENT_FIELDS
         if older.content.get(name) != newer.content.get(name)
     }
 
 
+# Running text is compared character by character; a time, a choice or a number is replaced whole ("old → new").
+_TEXT_FIELDS = frozenset({"title", "body", "authors", "keywords", "event_place", "losses", "measures"})
+
+
+def _field_diff(name: str, old: str, new: str) -> list[DiffSegment]:
+    if name in _TEXT_FIELDS:
+        return text_diff(old, new)
+    return [segment for segment in (DiffSegment("delete", old), DiffSegment("insert", new)) if segment.text]
+
+
 def _readable(name: str, value) -> str:
     """A version's stored value (JSON: times as ISO 8601 in UTC) as the pages show it."""
-    if value and Item._meta.get_field(name).get_internal_type() == "DateTimeField":
+    field = Item._meta.get_field(name)
+    if value and field.get_internal_type() == "DateTimeField":
         when = parse_datetime(value)
         return timezone.localtime(when).strftime("%Y-%m-%d %H:%M:%S") if when else str(value)
+    if value and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
     return str(value if value is not None else "")
 
 
 def item_history(item: Item) -> list[AuditLog]:
     """The item's audit trail, oldest first: who did what, when, from which state to which, and why."""
-    rows = list(
+    return list(
         AuditLog.objects.filter(object_type=Item._meta.label_lower, object_id=str(item.pk))
         .select_related("actor")
         .order_by("created_at", "id")
     )
-    states = dict(Item.Status.choices)
-    for row in rows:
-        row.from_label = states.get(row.from_state, row.from_state)
-        row.to_label = states.get(row.to_state, row.to_state)
-    return rows
 
 
 def emergency_chain(user: User, item: Item) -> list[Item]:

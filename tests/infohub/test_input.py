@@ -129,3 +129,10 @@ def test_a_locked_account_gets_429_locked_with_when_to_retry_and_retrying_does_n
         assert again.status_code == 429 and again.json()["retry_after"] == lock - 600
         clock.shift(lock - 600 + 1)
         assert api.post("/api/auth/token/", {"username": "dh_clerk", "password": "right-password-1"}).status_code == 200
+
+
+def test_a_page_that_does_not_exist_answers_in_chinese_in_the_sites_frame(client, network):
+    client.force_login(network.other_clerk)
+    response = client.get("/items/99999999/")
+    page = response.content.decode()
+    assert response.status_code == 404 and "未找到" in page and "返回工作台" in page and 'lang="zh-hans"' in page

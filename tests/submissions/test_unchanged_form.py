@@ -108,3 +108,42 @@ def test_a_long_attachment_name_is_shortened_in_the_middle_and_keeps_its_extensi
     disposition = response["Content-Disposition"]
     assert disposition.startswith('attachment; filename="attachment.docx"; filename*=UTF-8\'\'')
     assert disposition.endswith("%E7%BB%88%E7%A8%BF%EF%BC%89.docx")  # 终稿）.docx
+
+
+def test_an_editors_form_that_does_not_show_a_field_never_wipes_it(client, chain):
+    """The editor's page shows no 类型 or authors field: correcting only the event time keeps them."""
+    net = chain.net
+    item = _returned_emergency(net)
+    item = services.item_update(actor=net.clerk, item=item, data={"authors": "张三"})
+    item = services.item_submit(actor=net.clerk, item=item)
+    reviews.signoff_approve(actor=net.director, item=item)
+    hop = item.hops.get(office=net.city)
+    client.force_login(net.city_editor)
+    form = FormValues()
+    form.feed(client.get(reverse("reviews:hop_edit", args=[hop.pk])).content.decode())
+    sent = {k: v for k, v in form.values.items() if k not in ("event_type", "authors")}  # as a page without them
+    response = client.post(reverse("reviews:hop_edit", args=[hop.pk]), {**sent, "event_time": "2026-11-20T09:40:00"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.event_type, item.authors) == ("accident", "张三")
+    assert item.event_time == datetime(2026, 11, 20, 1, 40, tzinfo=UTC)
+    diff = version_diff(*item.versions.order_by("-number")[:2][::-1])
+    assert set(diff) == {"event_time"}
+    assert [(s.op, s.text) for s in diff["event_time"]] == [("delete", "2026-11-20 09:47:30"),
+                                                           ("insert", "2026-11-20 09:40:00")]
+
+
+def test_the_history_names_every_state_in_chinese(chain, good_item_data):
+    from django.utils import translation
+
+    from submissions.selectors import item_history
+
+    net = chain.net
+    item = services.item_submit(actor=net.clerk, item=services.item_create(actor=net.clerk, unit=net.county,
+                                                                           data=good_item_data))
+    reviews.signoff_approve(actor=net.director, item=item)
+    reviews.review_adopt(actor=net.city_editor, hop=item.hops.get(), adoption="full")
+    with translation.override("zh-hans"):
+        rows = [(row.from_label, row.to_label) for row in item_history(item)]
+    assert ("待审核", "已采用") in rows or any("采用" in to for _, to in rows), rows
+    assert all(not label.isascii() for pair in rows for label in pair if label), rows
