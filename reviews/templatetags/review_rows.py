@@ -22,3 +22,9 @@ def inbox_rows(hops, tab: str, hop_url: str) -> str:
 def signoff_rows(items, signoff_url: str) -> str:
     """`items`: dicts of the sign-off view's SIGNOFF_COLUMNS; `signoff_url`: the list's address."""
     return _render("reviews/signoff_rows.html", {"items": items, "signoff_url": signoff_url})
+
+
+@register.simple_tag
+def options(choices, selected: str) -> str:
+    """The `<option>`s of (value, label) pairs, the one equal to `selected` (from the query string) selected."""
+    return _render("reviews/options.html", {"choices": choices, "selected": selected})
