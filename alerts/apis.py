@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from infohub import params
 from infohub.models import Unit
 from submissions.apis import ERRORS
+from submissions.models import validate_event_time
 from submissions.selectors import item_for
 
 from . import selectors, services
@@ -26,7 +27,7 @@ class ClockSerializer(serializers.ModelSerializer):
         fields = [
             "id", "kind", "item", "item_title", "chase", "office", "office_name", "level", "unit", "unit_name",
             "started_at", "due_at", "seconds_left", "state", "stopped_at", "stopped_by", "breached_at",
-            "acknowledged_at", "acknowledged_by", "note",
+            "acknowledged_at", "acknowledged_by", "note", "quarantined_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -40,7 +41,24 @@ class PhoneReportSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, help_text="Who called and what they reported.")
 
 
+class EventTimeField(serializers.DateTimeField):
+    """A time an event happened: as an emergency report's event time, not in the future and not older than
+    INFOHUB_EVENT_TIME_MAX_AGE_DAYS. A time whose conversion to Beijing time or UTC overflows (year 1 or 9999
+    written with or without a zone) is refused like any other (DRF lets that OverflowError through)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validators=[validate_event_time], **kwargs)
+
+    def enforce_timezone(self, value):
+        try:
+            return super().enforce_timezone(value)
+        except OverflowError:
+            self.fail("overflow")
+
+
 class ChaseSerializer(serializers.ModelSerializer):
+    event_time = EventTimeField(required=False, allow_null=True,
+                                help_text="When the event happened, as far as is known (optional).")
     minutes = serializers.IntegerField(min_value=5, max_value=24 * 60, required=False, write_only=True,
                                        help_text="The unit must report within this many minutes.")
     office = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())

@@ -13,6 +13,9 @@ AUDIT_ACTIONS = {
     "chase.record": _("chased a unit for a report"),
     "lapse.false": _("recorded a false report"),
     "lapse.concealed": _("recorded a concealed report"),
+    "clock.quarantine": _("set a deadline clock aside after an error"),
+    "clock.release": _("released a deadline clock set aside"),
+    "chase.repair": _("repaired a chase's time out of range"),
 }
 
 
@@ -26,7 +29,10 @@ class AlertsConfig(AppConfig):
         from infohub.models import register_audit_actions, register_audit_states
         from submissions.models import Item
 
-        from . import receivers  # noqa: F401  (connects the signal receivers)
+        from . import (
+            receivers,  # noqa: F401  (connects the signal receivers)
+            sweep,  # noqa: F401  (registers the sweep's health with infohub.periodic, for /healthz/)
+        )
         from .models import Chase, Clock, Lapse
 
         # An emergency reaches every office whose deadline clock waits for it (its duty officers watch it before

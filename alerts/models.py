@@ -7,10 +7,12 @@ The database is the source of truth. A clock is a row with `due_at` and a state;
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from infohub.models import Level, Unit, User
@@ -19,6 +21,26 @@ from submissions.models import EventGrade, EventType, Item
 
 def default_reminder_minutes() -> list[int]:
     return [30]
+
+
+# Every time a clock or a chase stores lies in this range, checked at input (forms, serializers), by the fields'
+# validators (the admin) and by the database. Outside it a value is a typing error — and a date before year 1 in
+# UTC (year 1 in Beijing time) or after 9999 cannot even be read back: one such row failed every sweep (issue 17).
+SANE_FROM, SANE_UNTIL = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def in_sane_range(name: str) -> models.Q:
+    return models.Q(**{f"{name}__gte": SANE_FROM, f"{name}__lt": SANE_UNTIL})
+
+
+def validate_sane_time(value) -> None:
+    if value is None:
+        return
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if not SANE_FROM <= value < SANE_UNTIL:
+        raise ValidationError(_("Give a time between the years %(first)d and %(last)d."), code="time_out_of_range",
+                              params={"first": SANE_FROM.year, "last": SANE_UNTIL.year - 1})
 
 
 class DeadlinePolicy(models.Model):
@@ -116,6 +138,10 @@ class Clock(models.Model):
     acknowledge_step = models.PositiveSmallIntegerField(default=0)
     acknowledge_every_minutes = models.PositiveSmallIntegerField(default=15)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set aside by the sweep after its step for this clock raised (infohub.periodic): the administrators were told,
+    # the sweep leaves it out until one of them releases it (admin). It stays open, in the queue.
+    quarantined_at = models.DateTimeField(_("set aside"), null=True, blank=True)
+    quarantine_error = models.TextField(_("error"), blank=True, default="", db_default="")  # rows inserted by SQL too
 
     class Meta:
         verbose_name = _("deadline clock")
@@ -136,14 +162,23 @@ class Clock(models.Model):
             # "Open" is one column: a cancelled clock is stopped too, so the queue reads one partial index.
             models.CheckConstraint(condition=~models.Q(state="cancelled") | models.Q(stopped_at__isnull=False),
                                    name="cancelled_clock_is_stopped"),
+            models.CheckConstraint(condition=in_sane_range("started_at") & in_sane_range("due_at"),
+                                   name="clock_times_in_range"),
         ]
         indexes = [
-            # The sweep's three questions, each answered from a small partial index.
-            models.Index(fields=["due_at"], condition=models.Q(state="running"), name="clock_due"),
-            models.Index(fields=["remind_at"], condition=models.Q(state="running", remind_at__isnull=False),
+            # The sweep's three questions, each answered from a small partial index; quarantined clocks are not in
+            # them (the sweep leaves them out).
+            models.Index(fields=["due_at"], condition=models.Q(state="running", quarantined_at__isnull=True),
+                         name="clock_due"),
+            models.Index(fields=["remind_at"], condition=models.Q(state="running", remind_at__isnull=False,
+                                                                  quarantined_at__isnull=True),
                          name="clock_remind"),
-            models.Index(fields=["acknowledge_due_at"], condition=models.Q(acknowledged_at__isnull=True),
+            models.Index(fields=["acknowledge_due_at"], condition=models.Q(acknowledged_at__isnull=True,
+                                                                           quarantined_at__isnull=True),
                          name="clock_acknowledge"),
+            # The quarantined ones, counted by /healthz/ and listed in the admin.
+            models.Index(fields=["quarantined_at"], condition=models.Q(quarantined_at__isnull=False),
+                         name="clock_quarantined"),
             # The urgent queue: an office's open clocks by time left.
             models.Index(fields=["office", "due_at", "id"], condition=models.Q(stopped_at__isnull=True),
                          name="clock_queue"),
@@ -155,6 +190,10 @@ class Clock(models.Model):
     @property
     def is_open(self) -> bool:
         return self.stopped_at is None
+
+    @property
+    def is_quarantined(self) -> bool:
+        return self.quarantined_at is not None
 
 
 class Escalation(models.Model):
@@ -194,8 +233,8 @@ class Chase(models.Model):
     unit = models.ForeignKey(Unit, verbose_name=_("unit chased"), on_delete=models.PROTECT, related_name="chases")
     channel = models.CharField(_("learned from"), max_length=12, choices=Channel.choices)
     summary = models.TextField(_("what is known"))
-    event_time = models.DateTimeField(_("event time"), null=True, blank=True)
-    due_at = models.DateTimeField(_("report due"))
+    event_time = models.DateTimeField(_("event time"), null=True, blank=True, validators=[validate_sane_time])
+    due_at = models.DateTimeField(_("report due"), validators=[validate_sane_time])
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
     item = models.ForeignKey(Item, verbose_name=_("report"), null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="chases")
@@ -207,6 +246,11 @@ class Chase(models.Model):
         verbose_name_plural = _("chases (催报)")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["unit", "state"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=in_sane_range("due_at") & (models.Q(event_time__isnull=True) | in_sane_range("event_time")),
+                name="chase_times_in_range"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit}: {self.summary[:30]}"

@@ -68,7 +68,13 @@ def _clock_page(request, clock, phone_form=None, status=200):
 
 @login_required
 def clock_detail(request, pk):
-    return _clock_page(request, selectors.clock_for(request.user, pk, read="clock"))
+    clock = selectors.clock_for(request.user, pk, read="clock")
+    if clock.is_quarantined:
+        messages.warning(request, _(
+            "The sweep set this deadline aside at %(when)s after an error: it is not marked late, reminded or "
+            "escalated automatically until an administrator releases it. The administrators have been told.") % {
+            "when": timezone.localtime(clock.quarantined_at).strftime("%m-%d %H:%M")})
+    return _clock_page(request, clock)
 
 
 @login_required

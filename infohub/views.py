@@ -31,8 +31,13 @@ def notifications_read(request):
 
 
 def healthz(request):
-    """For load balancers: the database and the cache answer."""
+    """For load balancers: the database and the cache answer (200, else 503). For monitoring, also the periodic
+    jobs' health (infohub.periodic): "sweep" is the worst of their statuses ("ok", "stale", "failing", "never",
+    "unknown"), "quarantined" how many rows they set aside after an error, "periodic" each job's details. Those
+    do not change the status code: a stopped beat must not take the web servers out of the load balancer."""
     from django.core.cache import cache
+
+    from . import periodic
 
     checks = {}
     try:
@@ -47,4 +52,9 @@ def healthz(request):
     except Exception as error:
         checks["redis"] = f"error: {error.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values())
+    jobs = periodic.health()
+    order = ("ok", "never", "stale", "failing", "unknown")
+    checks["sweep"] = max((job["status"] for job in jobs.values()), key=order.index, default="ok")
+    checks["quarantined"] = sum(job.get("quarantined", 0) for job in jobs.values())
+    checks["periodic"] = jobs
     return JsonResponse(checks, status=200 if healthy else 503)
