@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import re
 
-from django.core.exceptions import ValidationError
-from django.http import QueryDict
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent, ValidationError
+from django.http import HttpResponse, JsonResponse, QueryDict
+from django.template.loader import render_to_string
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.parsers import JSONParser
 
@@ -64,11 +66,23 @@ class NormalizeInput:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.GET = _clean_querydict(request.GET)
-        if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded",
-                                                                 "multipart/form-data"):
-            request.POST = _clean_querydict(request.POST)
+        try:
+            request.GET = _clean_querydict(request.GET)
+            if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded",
+                                                                     "multipart/form-data"):
+                request.POST = _clean_querydict(request.POST)
+        except (TooManyFieldsSent, TooManyFilesSent, RequestDataTooBig) as error:
+            return _too_much(request, error)
         return self.get_response(request)
+
+
+def _too_much(request, error) -> HttpResponse:
+    """More fields, files or bytes than the settings accept: 400 (413 for size), as JSON under /api/."""
+    status = 413 if isinstance(error, RequestDataTooBig) else 400
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": gettext("The request carries more fields, files or data than accepted."),
+                             "code": "too_large"}, status=status)
+    return HttpResponse(render_to_string("400.html"), status=status)
 
 
 def _clean_json(value, key: str | None = None):

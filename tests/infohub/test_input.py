@@ -136,3 +136,12 @@ def test_a_page_that_does_not_exist_answers_in_chinese_in_the_sites_frame(client
     response = client.get("/items/99999999/")
     page = response.content.decode()
     assert response.status_code == 404 and "未找到" in page and "返回工作台" in page and 'lang="zh-hans"' in page
+
+
+def test_a_request_with_too_many_fields_is_a_clear_400_on_pages_and_the_api(client, network, settings):
+    client.force_login(network.city_editor)
+    fields = {f"f{n}": "x" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+    page = client.post("/reviews/inbox/merge/", fields)
+    assert page.status_code == 400 and "请求有误" in page.content.decode()
+    api = client.post("/api/inbox/merge/", fields)
+    assert api.status_code == 400 and api.json()["code"] == "too_large"
