@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from infohub import access, listcache
+from infohub import access, listcache, params
 from infohub.errors import ActionRefused
 from infohub.pagination import page_of_rows
 from infohub.roles import unit_ids_where
@@ -30,8 +32,12 @@ from .models import DistributionKind, IssueExport, IssueKind
 PAGE_SIZE = 25
 
 
-def _revision(request):
-    return request.POST.get("revision") or None
+def _revision(request) -> int | None:
+    """The revision the page was drawn at; a value that is none refuses the action (ActionRefused) with why."""
+    try:
+        return params.revision(request.POST.get("revision"))
+    except ValidationError as error:
+        raise ActionRefused(error.messages[0]) from None
 
 
 def _back(issue, anchor: str = ""):
@@ -76,14 +82,20 @@ def _candidate_filters(request) -> dict:
 def issue_detail(request, pk):
     """The issue: compiled here by its editors (with the adopted items to add), reviewed and signed here, read
     here by its recipients."""
-    issue = selectors.issue_for(request.user, pk, read="page")
+    return _issue_page(request, pk)
+
+
+def _issue_page(request, pk, *, typed: dict | None = None, status: int = 200):
+    """The issue's page; `typed`: what the editor typed into its details form, shown again after a refusal so that
+    nothing typed is lost."""
+    issue = selectors.issue_for(request.user, pk, read="page" if request.method == "GET" else None)
     entries = selectors.entries_of(issue)
     user = request.user
     may = {action: permissions.allows(action, user, issue)
            for action in ("compile", "submit", "review", "sign", "return")}
     recipients = selectors.recipients_of(issue)
     context = {
-        "issue": issue, "entries": entries, "may": may, "recipients": recipients,
+        "issue": issue, "entries": entries, "may": may, "recipients": recipients, "typed": typed,
         "problems": selectors.problems_of(issue, entries) if not issue.is_signed else [],
         # the issue as printed, shown to whoever does not compile it
         "doc": None if may["compile"] else selectors.printable(issue, entries=entries, recipients=recipients),
@@ -117,7 +129,7 @@ def issue_detail(request, pk):
             "distribution_json": json.dumps([{"kind": r.kind, "unit": r.unit_id, "label": r.label}
                                              for r in recipients], ensure_ascii=False),
         })
-    return render(request, "publications/issue_detail.html", context)
+    return render(request, "publications/issue_detail.html", context, status=status)
 
 
 def _act(request, pk, action, done: str, anchor: str = ""):
@@ -196,11 +208,28 @@ def issue_edit(request, pk):
             services.issue_set_distribution(actor=request.user, issue=issue, recipients=rows,
                                             expected_revision=_revision(request))
         else:
-            copies = request.POST.get("copies", "")
             services.issue_update(actor=request.user, issue=issue, editor_note=request.POST.get("editor_note", ""),
-                                  copies=int(copies) if copies.isdigit() else None,
-                                  expected_revision=_revision(request))
-    return _act(request, pk, edit, _("Saved."), "#details")
+                                  copies=_copies(request.POST.get("copies")), expected_revision=_revision(request))
+    if "distribution" in request.POST:
+        return _act(request, pk, edit, _("Saved."), "#details")
+    try:
+        edit(selectors.issue_for(request.user, pk))
+    except ActionRefused as refused:  # shown again with what was typed, not thrown away
+        messages.error(request, refused.message)
+        typed = {"editor_note": request.POST.get("editor_note", ""), "copies": request.POST.get("copies", "")}
+        return _issue_page(request, pk, typed=typed, status=refused.status_code)
+    messages.success(request, _("Saved."))
+    return _back(selectors.issue_for(request.user, pk), "#details")
+
+
+def _copies(value) -> int | None:
+    """The copies typed; a value that is no whole number is refused by the service's range check (as 0)."""
+    if value in (None, ""):
+        return None
+    try:
+        return forms.IntegerField(max_value=params.BIGINT_MAX).clean(value)
+    except ValidationError:
+        return 0
 
 
 @login_required
