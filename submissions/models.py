@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Cast
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -209,7 +213,8 @@ class Item(models.Model):
         related_name="follow_ups",
     )
     follow_up_number = models.PositiveSmallIntegerField(_("follow-up number"), null=True, blank=True)
-    # Chinese full-text search: jieba splits the words (Chinese has no spaces), Postgres indexes them.
+    # Chinese full-text search: character bigrams and trigrams (any substring is found) and jieba's words (for
+    # ranking); search_document_text below. Kept current by save().
     search_document = SearchVectorField(null=True, editable=False)
 
     class Meta:
@@ -313,18 +318,144 @@ class Item(models.Model):
         return snapshot
 
 
-def segment(text: str) -> str:
-    """Chinese text as space-separated words (jieba's search mode also emits the shorter words inside
-    long ones), so Postgres's 'simple' configuration can index and match them."""
+# --- search ----------------------------------------------------------------------------------------
+#
+# Recall must not depend on how jieba cuts a sentence (it cuts 东湖区委 as 东湖/区委, so a search of words never
+# found 东湖区 there). Every run of CJK characters is indexed as its character bigrams and trigrams (and its last
+# character), a run of Latin letters or digits (g60, 1200, 5g) as one token, and two runs that touch (5G基站,
+# 临江市G60) also as their junction (5g基, 市g60). A query is the AND of the same pieces of what was typed: its
+# bigram if two characters long, its overlapping trigrams if longer (three characters: exact; longer: each
+# three-character window must occur), a prefix search if one character. Every piece is a lexeme of Postgres's GIN
+# index and no positions are asked, so the index answers exactly and no row is read to check a match; only ranking
+# reads the vectors of the rows found. jieba's words are kept beside them as '~word', only to rank whole words
+# above matches across words. Both sides are folded the same way (NFKC width folding, case, invisible characters).
+# The vector and the query are written out here and cast; Postgres's text parser is involved on neither side.
+
+_CJK_CHARS = (
+    "\u3005-\u3007\u3021-\u3029\u3038-\u303c\u3040-\u30ff\u3100-\u312f\u31a0-\u31bf\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
+)
+_ALNUM_RUN = re.compile(r"[^\W_]+")
+_CJK_SPLIT = re.compile(f"([{_CJK_CHARS}]+)")
+_CJK_CHAR = re.compile(f"[{_CJK_CHARS}]")
+_LATIN_MAX = 60  # a longer run of letters and digits is cut to this, on both sides
+_MAX_QUERY = 200  # characters of a query
+
+
+def search_fold(text: str) -> str:
+    """What search compares: NFKC (full-width letters and digits as half-width, circled digits and ligatures as
+    plain), lower case, and no invisible characters (zero-width spaces, BOM, soft hyphens: format characters)."""
+    text = unicodedata.normalize("NFKC", text or "")
+    if not text.isascii():
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return text.casefold()
+
+
+def _runs(text: str) -> list[tuple[str, bool, bool]]:
+    """(run, is_cjk, touches_previous) for the runs of letters and digits of a folded text, in order: a CJK run
+    and a Latin run that touch (5g基站) are two runs, the second touching the first."""
+    runs = []
+    for match in _ALNUM_RUN.finditer(text):
+        for k, piece in enumerate(_CJK_SPLIT.split(match.group())):
+            if piece:
+                touches = bool(runs) and runs[-1][3] == match.start()
+                runs.append((piece if k % 2 else piece[:_LATIN_MAX], k % 2 == 1, touches, match.start()))
+    return [(run, is_cjk, touches) for run, is_cjk, touches, _ in runs]
+
+
+def _junction(previous: tuple[str, bool], run: str) -> str:
+    """The lexeme of two runs that touch: a Latin run with the CJK character beside it (5g基, 市g60)."""
+    return previous[0][-1] + run if previous[1] else previous[0] + run[0]
+
+
+def _lexemes(text: str) -> set[str]:
+    lexemes = set()
+    previous = None
+    for run, is_cjk, touches in _runs(text):
+        if is_cjk:
+            lexemes.update(run[i : i + 2] for i in range(len(run) - 1))
+            lexemes.update(run[i : i + 3] for i in range(len(run) - 2))
+            lexemes.add(run[-1])  # so that every character starts some lexeme: one-character queries are prefixes
+        else:
+            lexemes.add(run)
+        if touches:
+            lexemes.add(_junction(previous, run))
+        previous = (run, is_cjk)
+    return lexemes
+
+
+def _jieba_words(words) -> set[str]:
+    """The words that hold a CJK character and more than one character."""
+    return {w for w in words if len(w) > 1 and _CJK_CHAR.search(w) and _ALNUM_RUN.fullmatch(w)}
+
+
+def _quote(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def search_document_text(title: str, keywords: str, body: str) -> str:
+    """The tsvector of an item in Postgres's text form: each lexeme at position 1 with weight A if it is in the
+    title or keywords, at position 2 with weight B if it is in the body (where it occurs is not needed: queries ask
+    for lexemes only); jieba's search-mode words (also the shorter words inside long ones) as '~word'."""
     import jieba
 
-    return " ".join(word for word in jieba.cut_for_search(text or "") if word.strip())
+    weights: dict[str, str] = {}
+    for weight, text in (("B", search_fold(body)), ("A", search_fold(f"{title} {keywords}"))):
+        for lexeme in _lexemes(text) | {"~" + w for w in _jieba_words(jieba.cut_for_search(text))}:
+            weights[lexeme] = "1A,2B" if weights.get(lexeme) == "2B" else "1A" if weight == "A" else "2B"
+    return " ".join(f"{_quote(lexeme)}:{at}" for lexeme, at in weights.items())
 
 
-def search_vector_for(item: Item) -> SearchVector:
-    return SearchVector(models.Value(segment(f"{item.title} {item.keywords}")), weight="A", config="simple") + (
-        SearchVector(models.Value(segment(item.body)), weight="B", config="simple")
-    )
+def search_vector_for(item: Item) -> models.Func:
+    return Cast(models.Value(search_document_text(item.title, item.keywords, item.body)), SearchVectorField())
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    """A query as two tsquery texts: `match`, the AND of the pieces of every whitespace-separated part; `rank`
+    (when asked for), the same pieces or'ed with the query's jieba words ('~word'), for ts_rank, which then scores
+    each by where it is found (title or keywords A above body B) and averages: a query in the title ranks above one
+    in the body, and one that is a whole word of the text above one found across words."""
+
+    match: str
+    rank: str | None
+
+
+def search_terms(text: str, *, rank: bool = False) -> SearchTerms | None:
+    """The query's terms (with `rank`, also those to rank by), or None when it has no letter or digit (no search
+    then)."""
+    operands, words = {}, set()
+    for part in search_fold(text)[:_MAX_QUERY].split():
+        runs = _runs(part)
+        previous = None
+        for k, (run, is_cjk, touches) in enumerate(runs):
+            if not is_cjk:
+                operands[_quote(run)] = None
+            elif len(run) >= 3:
+                operands.update(dict.fromkeys(_quote(run[i : i + 3]) for i in range(len(run) - 2)))
+            elif len(run) == 2:
+                operands[_quote(run)] = None
+            elif not touches and not (k + 1 < len(runs) and runs[k + 1][2]):
+                operands[_quote(run) + ":*"] = None  # one character alone: any lexeme it starts
+            if touches:
+                operands[_quote(_junction(previous, run))] = None
+            previous = (run, is_cjk)
+        if rank:
+            import jieba
+
+            words |= _jieba_words(jieba.cut(part))
+    if not operands:
+        return None
+    ranked = [*operands, *(_quote("~" + w) for w in sorted(words))]
+    return SearchTerms(match=" & ".join(operands), rank=" | ".join(ranked) if rank else None)
+
+
+class TsQuery(SearchQuery):
+    """A tsquery given in Postgres's text form and cast as it is: no parser, no dictionary."""
+
+    def as_sql(self, compiler, connection, function=None, template=None):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql})::tsquery", params
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQuery
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.search import SearchRank
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -14,7 +14,7 @@ from infohub import access
 from infohub.models import AuditLog, Role, User
 from infohub.roles import unit_ids_where
 
-from .models import Item, ItemVersion, segment
+from .models import Item, ItemVersion, TsQuery, search_terms
 
 
 def items_visible_to(user: User) -> QuerySet[Item]:
@@ -39,12 +39,20 @@ def clerk_start_page(user: User) -> dict[str, QuerySet[Item]]:
     }
 
 
-def item_search(qs: QuerySet[Item], text: str) -> QuerySet[Item]:
-    """Chinese full-text search over title, keywords and body: every word of the query must occur."""
-    words = segment(text.strip()[:200])
-    if not words:
+def item_search(qs: QuerySet[Item], text: str, *, by_relevance: bool = False) -> QuerySet[Item]:
+    """Items whose title, keywords or body hold every whitespace-separated part of `text` exactly as typed, up to
+    width and case (submissions.models.search_terms): whatever the segmenter makes of the sentence. With
+    `by_relevance`, ordered by relevance (the title before the body, a whole word before a part of one), then most
+    recently changed first. No letter or digit in `text`: `qs` unchanged."""
+    terms = search_terms(text, rank=by_relevance)
+    if terms is None:
         return qs
-    return qs.filter(search_document=SearchQuery(words, config="simple", search_type="plain"))
+    qs = qs.filter(search_document=TsQuery(terms.match))
+    if by_relevance:
+        qs = qs.annotate(relevance=SearchRank(F("search_document"), TsQuery(terms.rank))).order_by(
+            "-relevance", "-updated_at", "-id"
+        )
+    return qs
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from infohub import params
+from infohub import access, params
 from infohub.downloads import content_disposition
 from infohub.errors import ActionRefused
 from infohub.models import Role, Unit
@@ -46,7 +46,16 @@ def _keep_errors(form, error: ValidationError) -> None:
 
 @login_required
 def item_list(request):
-    items = selectors.items_visible_to(request.user)
+    q, sort = request.GET.get("q", ""), request.GET.get("sort", "")
+    by_relevance = bool(q.strip()) and sort not in SORTS  # a search, and no sort chosen: the most relevant first
+    if q.strip():
+        # The search first, then the access rule: each of its branches (own units, offices reached) then starts from
+        # the items found, not from all the user may see (a city office receives tens of thousands).
+        found = selectors.item_search(Item.objects.select_related("source_unit", "created_by"), q,
+                                      by_relevance=by_relevance)
+        items = access.visible(request.user, found)
+    else:
+        items = selectors.items_visible_to(request.user)
     status, category, urgency = (request.GET.get(k, "") for k in ("status", "category", "urgency"))
     if status in Item.Status.values:
         items = items.filter(status=status)
@@ -54,9 +63,11 @@ def item_list(request):
         items = items.filter(category=category)
     if urgency in Urgency.values:
         items = items.filter(urgency=urgency)
-    items = selectors.item_search(items, request.GET.get("q", ""))
-    sort = request.GET.get("sort", "updated")
-    items = items.order_by(SORTS.get(sort, "-updated_at"), "-id")
+    if by_relevance:
+        sort = "relevance"
+    else:
+        items = items.order_by(SORTS.get(sort, "-updated_at"), "-id")
+        sort = sort or "updated"
     page = Paginator(items, 25).get_page(request.GET.get("page"))
     return render(
         request,
@@ -68,7 +79,7 @@ def item_list(request):
             "urgencies": Urgency.choices,
             "sorts": SORTS,
             "current": {"status": status, "category": category, "urgency": urgency, "sort": sort,
-                        "q": request.GET.get("q", "")},
+                        "q": q},
         },
     )
 

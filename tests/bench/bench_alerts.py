@@ -131,9 +131,9 @@ def insert_clocks(cursor, *, counties, clerk_of, due_sql: str, n: int, args=()) 
             RETURNING id, source_unit_id, event_time
         )
         INSERT INTO alerts_clock (kind, item_id, office_id, level, unit_id, started_at, due_at, state,
-            reminder_plan, remind_key, note, stopped_by, acknowledge_step, acknowledge_every_minutes, created_at)
+            reminder_plan, remind_key, note, stopped_by, acknowledge_step, acknowledge_every_minutes, created_at, terms)
         SELECT 'report', i.id, u.parent_id, 'city', i.source_unit_id, i.event_time, i.event_time + interval '2 hours',
-               'running', '[]', '', '', '', 0, 15, now()
+               'running', '[]', '', '', '', 0, 15, now(), '{}'
         FROM items i JOIN infohub_unit u ON u.id = i.source_unit_id
         """
     )
