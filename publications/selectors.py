@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from infohub import access, tree
+from infohub import access, params, tree
 from infohub.models import Classification, Role, RoleAssignment, Unit, User
 from infohub.roles import unit_ids_where
 from reviews.models import Hop
@@ -78,10 +78,10 @@ def issue_list(user: User, *, tab: str = "", ptype: str = "", year: str = "") ->
             issues = issues.filter(status=Issue.Status.SIGNED, deliveries__unit_id__in=unit_ids_where(user))
         elif tab == "office":
             issues = issues.filter(office_id__in=unit_ids_where(user, *access.SOURCE_ROLES))
-    if ptype.isdigit():
-        issues = issues.filter(ptype_id=int(ptype))
-    if year.isdigit():
-        issues = issues.filter(year=int(year))
+    if (ptype_id := params.object_id(ptype)) is not None:
+        issues = issues.filter(ptype_id=ptype_id)
+    if (year_number := params.object_id(year)) is not None and year_number <= 9999:
+        issues = issues.filter(year=year_number)
     return issues.select_related("ptype", "office", "created_by").distinct().order_by(
         "-signed_at", "-created_at", "-id")
 
