@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchRank
-from django.db.models import F, Q, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -39,15 +39,23 @@ def clerk_start_page(user: User) -> dict[str, QuerySet[Item]]:
     }
 
 
-def item_search(qs: QuerySet[Item], text: str, *, by_relevance: bool = False) -> QuerySet[Item]:
+def item_search(qs: QuerySet[Item], text: str, *, by_relevance: bool = False, indexed: bool = True) -> QuerySet[Item]:
     """Items whose title, keywords or body hold every whitespace-separated part of `text` exactly as typed, up to
     width and case (submissions.models.search_terms): whatever the segmenter makes of the sentence. With
     `by_relevance`, ordered by relevance (the title before the body, a whole word before a part of one), then most
-    recently changed first. No letter or digit in `text`: `qs` unchanged."""
+    recently changed first. No letter or digit in `text`: `qs` unchanged.
+
+    `indexed=False` for a list that is short whatever the query (a few thousand rows): each row of it is checked
+    (ts_match_vq, the function behind @@, which no index answers), so its cost is bounded by the list, where the
+    index would start from every item in the province that matches — tens of thousands for a common word."""
     terms = search_terms(text, rank=by_relevance)
     if terms is None:
         return qs
-    qs = qs.filter(search_document=TsQuery(terms.match))
+    if indexed:
+        qs = qs.filter(search_document=TsQuery(terms.match))
+    else:
+        found = Func(F("search_document"), TsQuery(terms.match), function="ts_match_vq", output_field=BooleanField())
+        qs = qs.alias(found=found).filter(found=True)
     if by_relevance:
         qs = qs.annotate(relevance=SearchRank(F("search_document"), TsQuery(terms.rank))).order_by(
             "-relevance", "-updated_at", "-id"

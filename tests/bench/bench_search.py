@@ -4,16 +4,17 @@ Data: the network of bench_review_lists (20 cities of 10 counties, a clerk and a
 a director per city) and BENCH_ITEMS (1,000,000) items, 90% of them signed off and received by their city, as
 there. Their texts are made from the vocabulary of the seed documents: place names with 区/县/镇/市/乡/街道, the
 work and the disasters the speeches name, numbers (a tenth in full-width digits) and Latin (G60, 5G, G318), a title
-and a body of five to eight sentences (~250 characters in all). BENCH_DISTINCT_TEXTS (49,999) different texts are made and
-indexed by the application's own function (submissions.models.search_document_text), and the items take them in
+and a body of five to eight sentences (~250 characters in all). BENCH_DISTINCT_TEXTS (49,999) different texts are
+made and indexed by the application's own function (submissions.models.search_document_text), and the items take them in
 turn; 49,999 is prime to the 200 counties, so every county has ~5,000 different texts.
 
-Load: 20 concurrent clients against a real gunicorn (as the Procfile), each asking the pages of the queries in
-QUERIES in turn (place names, disasters, rules, numbers, Latin, two-part queries; some match 0.2% of the items,
-some a third). The item list: 10 county clerks (their county's ~5,000 items) and 10 city editors (the ~45,000
+Load: 20 concurrent clients against a real gunicorn (as the Procfile), each asking the pages of a list of queries
+in turn: NARROW (places, numbers, two parts: at most 0.6% of the items each) or BROAD (disasters, work, the rules'
+words, Latin: 6–30%). The item list: 10 county clerks (their county's ~5,000 items) and 10 city editors (the ~45,000
 items that reached their office), by relevance as the list sorts a search. The inbox: the 20 city editors, the
-rows rendered every time (kept rows would measure the cache, not the search). Prints p50/p95/p99 and req/s, and
-for each query how many items it matches and how long one editor's list takes in Postgres.
+rows rendered every time (kept rows would measure the cache, not the search). Each load has a gunicorn of its own.
+Prints p50/p95/p99 and req/s, and for each query how many items it matches and what a county clerk's and a city
+editor's list cost in this process (the ORM and Postgres, one client).
 
 BENCH_KEEP=1 keeps the data for the next run (which then starts at once). BENCH_SECONDS per load (wrk, 20).
 """
@@ -234,10 +235,12 @@ def main() -> None:
             return [[(f"{path}?{urlencode({'q': queries[(c * 7 + n) % len(queries)]})}" if queries else path, session)
                      for n in range(len(QUERIES))] for c, session in enumerate(sessions)]
 
-        with gunicorn(LIST_CACHE_SECONDS="0") as port:
-            load(port, [[(path, s)] for path, s in (p[0] for p in paths("/items/", searchers, QUERIES))], "warm-up")
-            for label, queries in (("narrow queries", NARROW), ("broad queries", BROAD), ("no query", None)):
-                print(report(load(port, paths("/items/", searchers, queries),
-                                  f"item list, {label} (20 clients: 10 clerks, 10 city editors)")))
-            print(report(load(port, paths("/reviews/inbox/", editors, QUERIES),
-                              "inbox, narrow and broad queries (20 city editors, rows rendered every time)")))
+        runs = [(paths("/reviews/inbox/", editors, QUERIES),
+                 "inbox, narrow and broad queries (20 city editors, rows rendered every time)")]
+        for label, queries in (("narrow queries", NARROW), ("broad queries", BROAD), ("no query", None)):
+            runs.append((paths("/items/", searchers, queries), f"item list, {label} (20 clients: 10 clerks, 10 city editors)"))
+        for requests, label in runs:
+            # A server of its own for each load: the requests a load leaves running would weigh on the next.
+            with gunicorn(LIST_CACHE_SECONDS="0") as port:
+                load(port, [[(path, s)] for path, s in (p[0] for p in requests)], "warm-up")
+                print(report(load(port, requests, label)))
