@@ -28,7 +28,9 @@ def time_left(seconds: float) -> str:
 @register.simple_tag
 def queue_rows(clocks, now) -> str:
     """`clocks`: dicts of QUEUE_COLUMNS, least time left first; `now`: the time the countdowns start from."""
+    # Each row with its due time as a timestamp and the time left from `now`: computed here rather than called from
+    # the template, where every call costs a microsecond more (infohub.jinja2).
+    rows = [(clock, clock["due_at"].timestamp(), time_left((clock["due_at"] - now).total_seconds())) for clock in clocks]
     return mark_safe(engines["jinja2"].get_template("alerts/queue_rows.html").render({
-        "clocks": clocks, "now": now, "time_left": time_left,
-        "clock_url": reverse("alerts:clock_detail", args=[0]).removesuffix("0/"),
+        "rows": rows, "clock_url": reverse("alerts:clock_detail", args=[0]).removesuffix("0/"),
     }))
