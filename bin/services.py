@@ -147,6 +147,28 @@ class Redis:
                 time.sleep(0.1)
 
 
+def ensure_database(url):
+    """Create the database DATABASE_URL names when its server answers and it is missing (a fresh server, or a
+    name of one's own); anything else - no server, no right to create - is left to the command to report."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not name or parts.scheme not in ("postgres", "postgresql", "pgsql"):
+        return
+    try:
+        import psycopg
+        from psycopg import sql
+
+        admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                log(f"postgres: created database {name}")
+    except Exception as error:  # the command itself says what is wrong with the server
+        log(f"postgres: could not check database {name}: {str(error).strip().splitlines()[0]}")
+
+
 SERVICES = {"DATABASE_URL": ("pg", Postgres, "postgres"), "REDIS_URL": ("redis", Redis, "redis")}
 
 
@@ -181,6 +203,8 @@ def main(argv):
         for var, (name, cls, label) in SERVICES.items():
             if env.get(var):
                 log(f"{label}: given {var}={hide_password(env[var])}")
+                if var == "DATABASE_URL":
+                    ensure_database(env[var])
                 continue
             VAR.mkdir(exist_ok=True)
             server = cls()
