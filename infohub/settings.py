@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "reviews",
     "alerts",
     "publications",
+    "followup",
+    "instructions",
     "project",
 ]
 
@@ -198,6 +200,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expire_seconds": max(1, math.ceil(INFOHUB_SWEEP_SECONDS)), "queue": "sweeps"},
     },
 }
+# The follow-up sweep (督办: instructions, topic requests): reminders, 催办 and overdue records, every obligation model
+# registered with followup.sweep in one task. Due times are days apart; a pass with nothing due is one indexed query
+# per model.
+INFOHUB_FOLLOWUP_SWEEP_SECONDS = env.float("INFOHUB_FOLLOWUP_SWEEP_SECONDS", default=10.0)
+CELERY_BEAT_SCHEDULE["followup-sweep"] = {
+    "task": "followup.tasks.sweep",
+    "schedule": INFOHUB_FOLLOWUP_SWEEP_SECONDS,
+    "options": {"expire_seconds": max(1, math.ceil(INFOHUB_FOLLOWUP_SWEEP_SECONDS)), "queue": "sweeps"},
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- E-mail -------------------------------------------------------------------------------------------------
@@ -249,6 +260,13 @@ SPECTACULAR_SETTINGS = {
         "ExportFormatEnum": "publications.models.IssueExport.Format",
         "ActingRoleEnum": "publications.models.ACTING_ROLES",
         "LevelEnum": "infohub.models.Level",
+        "InstructionStateEnum": "instructions.models.Instruction.State",
+        "AssignmentStateEnum": "instructions.models.Assignment.State",
+        "FeedbackStateEnum": "instructions.models.Feedback.State",
+        "ExtensionStateEnum": "instructions.models.Extension.State",
+        "FeedbackKindEnum": "instructions.models.Feedback.Kind",
+        "InstructionKindEnum": "instructions.models.Kind",
+        "ColourEnum": "followup.models.Colour",
     },
 }
 
@@ -284,6 +302,18 @@ INFOHUB_QUEUE_REFRESH_SECONDS = env.int("INFOHUB_QUEUE_REFRESH_SECONDS", default
 # Rendered rows of the inbox, sign-off list and urgent queue are kept in Redis until what they show changes
 # (infohub.listcache), and at most this long; 0 renders them on every request.
 INFOHUB_LIST_CACHE_SECONDS = env.int("LIST_CACHE_SECONDS", default=60)
+
+# --- Follow-up (督办) and working days (followup) ----------------------------------------------------------------
+# A working day's office hours, local time: a due "in n working days" falls at closing time; reminders go out at opening.
+INFOHUB_OFFICE_OPENS = env.str("INFOHUB_OFFICE_OPENS", default="09:00")
+INFOHUB_OFFICE_CLOSES = env.str("INFOHUB_OFFICE_CLOSES", default="18:00")
+# Colour "due soon": due within this many working days (SPEC §6: "within 1 working day of due").
+INFOHUB_FOLLOWUP_APPROACHING_WORKING_DAYS = env.int("INFOHUB_FOLLOWUP_APPROACHING_WORKING_DAYS", default=1)
+# Reminders at opening time this many working days before the due day (0: the due day's morning).
+INFOHUB_FOLLOWUP_REMIND_WORKING_DAYS = env.list("INFOHUB_FOLLOWUP_REMIND_WORKING_DAYS", cast=int, default=[1, 0])
+# Unanswered this many working days after the due day: a record for the 通报 and scoring (SPEC §6, default 5).
+INFOHUB_FOLLOWUP_OVERDUE_WORKING_DAYS = env.int("INFOHUB_FOLLOWUP_OVERDUE_WORKING_DAYS", default=5)
+INFOHUB_FOLLOWUP_SWEEP_BATCH = env.int("INFOHUB_FOLLOWUP_SWEEP_BATCH", default=200)
 
 # Signing an issue makes its .docx and PDF at once (Celery), so recipients find them ready.
 INFOHUB_PUBLICATION_PREPARE_EXPORTS = env.bool("INFOHUB_PUBLICATION_PREPARE_EXPORTS", default=True)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("reviews.api_urls")),
     path("", include("alerts.api_urls")),
     path("", include("publications.api_urls")),
+    path("", include("instructions.api_urls")),
 ]

@@ -105,7 +105,8 @@ def load_demo() -> bool:
             [RoleAssignment(user=user, unit=units[code], role=role) for code, role in roles]
         )
     _file_demo_emergency(units["lj-dh"])
-    _demo_publications(units)
+    adopted, issue = _demo_publications(units)
+    _demo_instructions(units, adopted, issue)
     return True
 
 
@@ -199,3 +200,44 @@ def _demo_publications(units: dict[str, Unit]) -> None:
     publications.issue_submit(actor=people["lj_editor"], issue=issue)
     publications.issue_review(actor=people["lj_director"], issue=issue)
     publications.issue_sign(actor=people["lj_director"], issue=issue)
+    return adopted, issue
+
+
+def _demo_instructions(units: dict[str, Unit], adopted: list, issue) -> None:
+    """The city leader's instructions in several states, so `make run` shows the follow-up (SPEC §6): one assigned to
+    two counties (东湖区 answered and accepted, 西岭县 still handling it), one awaiting assignment, one for reference on
+    the signed issue, and a paper one whose due time has passed (西岭县 chased: red on its start page)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from followup import services as followup
+    from followup.sweep import sweep_all
+    from instructions import services as instructions
+    from instructions.models import Feedback, Kind
+
+    people = {user.username: user for user in User.objects.all()}
+    leader, editor = people["lj_leader"], people["lj_editor"]
+    first = instructions.instruct(actor=leader, item=adopted[0], kind=Kind.HANDLE,
+                                  text="“网格+警格”做法很好，请东湖区总结经验，西岭县借鉴推广，及时报告进展。")
+    instructions.assign(actor=editor, instruction=first, lead=units["lj-dh"], supporting=[units["lj-xl"]],
+                        asked="请东湖区牵头总结经验做法，西岭县结合实际借鉴推广，5个工作日内报送办理情况。")
+    lead = first.assignments.get(unit=units["lj-dh"])
+    instructions.sign_for(actor=people["dh_clerk"], assignment=lead)
+    feedback = instructions.feedback_post(
+        actor=people["dh_clerk"], assignment=lead, kind=Feedback.Kind.FINAL,
+        text="东湖区已召开专题会议总结“网格+警格”联动经验，形成工作规范，在全区二百一十个网格全面推行。")
+    instructions.feedback_signoff(actor=people["dh_director"], feedback=feedback)
+    instructions.feedback_review(actor=editor, feedback=feedback, accept=True)
+    instructions.sign_for(actor=people["xl_clerk"], assignment=first.assignments.get(unit=units["lj-xl"]))
+    instructions.instruct(actor=leader, item=adopted[1], kind=Kind.GUIDE,
+                          text="老旧小区改造要充分听取群众意见，请市住建局加强指导。")
+    instructions.instruct(actor=leader, issue=issue, kind=Kind.REFER, text="阅。请各地参阅。")
+    paper = instructions.register_paper(
+        actor=editor, office=units["lj"], leader=leader, kind=Kind.HANDLE, title="关于石桥镇特色农业发展情况的报告",
+        text="请西岭县进一步做好特色农业文章，带动更多农户增收。", written_at=timezone.now() - timedelta(days=9))
+    instructions.assign(actor=editor, instruction=paper, lead=units["lj-xl"], asked="请报送推进措施和成效。",
+                        working_days=3)
+    late = paper.assignments.get()
+    followup.schedule(late, due_at=timezone.now() - timedelta(hours=2))  # as if assigned a week ago
+    sweep_all()

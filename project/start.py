@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from alerts.selectors import urgent_queue
 from infohub.models import Role, User
 from infohub.roles import holds
+from instructions import selectors as instructions
 from publications.selectors import start_page as publications_start_page
 from reviews.selectors import forward_queue, inbox_for, signoff_queue
 from submissions.selectors import clerk_start_page
@@ -60,7 +61,14 @@ SECTIONS: list[Section] = [
     Section("director", "project/start/director.html", _director, (Role.DIRECTOR,)),
     Section("editor", "project/start/editor.html", _editor, (Role.EDITOR,)),
     Section("duty", "project/start/duty.html", _duty, (Role.DUTY_OFFICER,)),
-    # leader: the instructions awaiting them and the follow-ups on theirs (the `followup` branch adds its Section here)
+    # leader: what awaits their reading, and their instructions with where each stands
+    Section("leader", "project/start/leader.html", instructions.leader_start_page, (Role.LEADER,)),
+    # a unit's clerks and director: the instructions it owes feedback on, feedback to sign off
+    Section("instructions-owed", "project/start/instructions_owed.html", instructions.unit_start_page,
+            (Role.CLERK, Role.DIRECTOR)),
+    # the leader's office: instructions to assign, final feedback to review
+    Section("instructions-office", "project/start/instructions_office.html", instructions.office_start_page,
+            (Role.EDITOR, Role.DIRECTOR)),
     Section("publications", "project/start/publications.html", _publications),
 ]
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("alerts/", include("alerts.urls")),
     path("publications/", include("publications.urls")),
+    path("instructions/", include("instructions.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("project.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -42,6 +42,10 @@ def _test_settings(settings, tmp_path):
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     # Redis outlives a test's rolled-back data and ids may come again: each test keeps its cache to itself.
     settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+    # The working-day calendar keeps the admin's days a minute per process; a rolled-back test's days go with it.
+    from followup.calendar import forget_overrides
+
+    forget_overrides()
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,8 @@ from infohub import access
 from infohub.models import AuditLog, Notification, Role
 from submissions import services as submissions
 from tests.infohub.conftest import World
+from tests.instructions.test_access_matrix import API_KINDS as INSTRUCTION_API_KINDS
+from tests.instructions.test_access_matrix import PAGE_DOORS as INSTRUCTION_PAGE_DOORS
 from tests.publications.test_access_matrix import API_KINDS as PUBLICATION_API_KINDS
 from tests.publications.test_access_matrix import PAGE_DOORS as PUBLICATION_PAGE_DOORS
 
@@ -107,11 +109,12 @@ def test_every_door_is_in_the_matrix():
     item_showing = [name for name, route in _patterns() if "<" in route and not name.startswith("admin:")
                     and "(?P<" not in route and not name.startswith(("api-", "item-", "hop-", "clock-"))]
     # Publications' doors are asked in their own matrix (tests/publications/test_access_matrix.py), the same way.
-    known = set(PAGE_DOORS) | set(PUBLICATION_PAGE_DOORS)
+    # So are leader instructions' (tests/instructions/test_access_matrix.py).
+    known = set(PAGE_DOORS) | set(PUBLICATION_PAGE_DOORS) | set(INSTRUCTION_PAGE_DOORS)
     assert sorted(set(item_showing) - known) == [], "pages missing from the access matrix"
     assert sorted(known - set(item_showing)) == [], "the matrix names pages that no longer exist"
     unknown = [(method, path) for method, path, kind in _api_operations()
-               if kind is None and not path.startswith(tuple(PUBLICATION_API_KINDS))]
+               if kind is None and not path.startswith((*PUBLICATION_API_KINDS, *INSTRUCTION_API_KINDS))]
     assert unknown == [], "API operations missing from the access matrix (API_KINDS)"
 
 
