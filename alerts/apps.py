@@ -27,10 +27,12 @@ class AlertsConfig(AppConfig):
     def ready(self):
         from infohub import access
         from infohub.models import register_audit_actions, register_audit_states
+        from submissions import deadlines
         from submissions.models import Item
 
         from . import (
             receivers,  # noqa: F401  (connects the signal receivers)
+            selectors,
             sweep,  # noqa: F401  (registers the sweep's health with infohub.periodic, for /healthz/)
         )
         from .models import Chase, Clock, Lapse
@@ -44,5 +46,7 @@ class AlertsConfig(AppConfig):
         access.govern(Clock, unit="unit_id", mark="item__classification", jurisdiction="office__path", audited="item")
         access.govern(Chase, unit="unit_id", reached=("office_id",))
         access.govern(Lapse, unit="unit_id", mark="item__classification", jurisdiction="unit__path")
+        # The lists and pages below this layer show the deadline an item races (submissions.deadlines).
+        deadlines.register(expression=selectors.racing_due_expression, racing=selectors.racing_of)
         register_audit_actions(AUDIT_ACTIONS)
         register_audit_states([*Clock.State.choices, *Chase.State.choices])

@@ -192,6 +192,14 @@ class Clock(models.Model):
         return self.stopped_at is None
 
     @property
+    def state_label(self) -> str:
+        """The state as people read it: a chase whose deadline passed is a missed report (漏报), as in the lapse
+        list; any other clock past its deadline is late (迟报)."""
+        if self.state == self.State.BREACHED and self.kind == self.Kind.CHASE:
+            return str(Lapse.Kind.MISSED.label)
+        return self.get_state_display()
+
+    @property
     def is_quarantined(self) -> bool:
         return self.quarantined_at is not None
 

@@ -31,7 +31,11 @@ def follow_correction(sender, item, actor, at, before, **kwargs):
 
 @receiver([post_save, post_delete], sender=Clock, dispatch_uid="alerts.listcache.clock")
 def clock_changed(sender, instance, **kwargs):
-    listcache.changed(listcache.office(instance.office_id))
+    """The waiting office's queue, and the sign-off list of the unit that owes the report: it shows the deadline an item
+    races (submissions.deadlines). The inboxes that show it too change with the hops and the item in every case but a
+    phone report, which marks them itself (alerts.services.phone_report): no query here, the sweep saves every
+    clock it moves."""
+    listcache.changed(listcache.office(instance.office_id), listcache.unit(instance.unit_id))
 
 
 @receiver([post_save, post_delete], sender=Item, dispatch_uid="alerts.listcache.item")

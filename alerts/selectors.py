@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, DateTimeField, OuterRef, Q, QuerySet, Subquery, When
 
 from infohub import access, tree
 from infohub.models import Role, Unit, User
 from infohub.roles import unit_ids_where
 from reviews.models import Hop
 from reviews.permissions import REVIEW
+from submissions.deadlines import Racing
+from submissions.models import Item, ReportKind
 
 from .models import Chase, Clock, Lapse
 from .permissions import ON_DUTY
@@ -65,7 +67,85 @@ def chases_visible_to(user: User) -> QuerySet[Chase]:
     )
 
 
+# --- start pages --------------------------------------------------------------------------------------------------
+
+
+def chases_owed(user: User, unit_ids) -> list[Chase]:
+    """Open chases against the units (what they must report, and by when), the nearest deadline first (one query)."""
+    chases = access.visible(user, Chase.objects.filter(unit_id__in=unit_ids, state=Chase.State.OPEN))
+    return list(chases.select_related("office", "unit").order_by("due_at", "id"))
+
+
+def follow_ups_owed(user: User, unit_ids) -> list[Clock]:
+    """The running follow-up deadlines (续报 due twice a day for events of grade 较大 and above) of the units'
+    emergencies, nearest first, each with its first report (one query)."""
+    clocks = access.visible(user, Clock.objects.filter(kind=Clock.Kind.FOLLOW_UP, stopped_at=None, unit_id__in=unit_ids))
+    return list(clocks.select_related("item", "office").defer("item__body", "item__search_document")
+                .order_by("due_at", "id"))
+
+
+def unit_lapses(user: User, unit_ids, since) -> dict:
+    """The units' standing lapses (迟报, 漏报, 误报, 瞒报): how many since `since`, and the latest five, each naming
+    whom it holds answerable. Two queries."""
+    lapses = lapses_visible_to(user).filter(unit_id__in=unit_ids)
+    return {"since": lapses.filter(created_at__gte=since).count(), "latest": list(lapses[:5])}
+
+
+def queue_summary(user: User) -> dict:
+    """The duty officer's start page: the open deadlines of my duty offices (how many, not yet acknowledged, past
+    their deadline) and the first eight, least time left first; the chases my offices are waiting on. Three queries."""
+    clocks = urgent_queue(user)
+    counts = clocks.order_by().aggregate(
+        open=Count("id"), unacknowledged=Count("id", filter=Q(acknowledged_at=None)),
+        late=Count("id", filter=Q(state=Clock.State.BREACHED)))
+    offices = unit_ids_where(user, Role.DUTY_OFFICER)
+    chases = (chases_visible_to(user).filter(office_id__in=offices, state=Chase.State.OPEN).order_by("due_at", "id"))
+    return {**counts, "first": list(clocks[:8]), "chases": list(chases[:5])}
+
+
 def chaseable_units(user: User) -> QuerySet[Unit]:
     """The units a duty officer may chase: everything below their duty offices."""
     offices = unit_ids_where(user, Role.DUTY_OFFICER)
     return Unit.objects.filter(tree.within(offices), is_active=True).exclude(pk__in=offices)
+
+
+# --- the deadline an item races (submissions.deadlines; registered in alerts.apps) -----------------------------------
+
+# A first report races its open report clocks (and the written report owed after a phone report): the earliest is the
+# next level it must reach. A follow-up or final report races its chain's follow-up clock until it is filed (filing it
+# meets that clock). A clock marked late stays open until the report arrives: it is still raced, its time passed.
+RACED_BY_FIRST_REPORTS = (Clock.Kind.REPORT, Clock.Kind.WRITTEN)
+
+
+def racing_due_expression(prefix: str = ""):
+    """The due time of the open clock the item at `prefix` races, as an SQL expression (NULL for none)."""
+    def earliest(**lookups):
+        return Subquery(Clock.objects.filter(stopped_at=None, **lookups).order_by("due_at").values("due_at")[:1])
+
+    return Case(
+        When(**{f"{prefix}report_kind": ReportKind.FIRST},
+             then=earliest(item_id=OuterRef(f"{prefix}id"), kind__in=RACED_BY_FIRST_REPORTS)),
+        When(**{f"{prefix}first_report_id__isnull": False, f"{prefix}submitted_at__isnull": True},
+             then=earliest(item_id=OuterRef(f"{prefix}first_report_id"), kind=Clock.Kind.FOLLOW_UP)),
+        default=None,
+        output_field=DateTimeField(),
+    )
+
+
+def racing_clock(item: Item) -> Clock | None:
+    """The open clock `item` races now (see racing_due_expression), or None. One query, none for no emergency."""
+    if item.report_kind == ReportKind.FIRST:
+        clocks = Clock.objects.filter(item_id=item.pk, kind__in=RACED_BY_FIRST_REPORTS)
+    elif item.first_report_id and item.submitted_at is None:
+        clocks = Clock.objects.filter(item_id=item.first_report_id, kind=Clock.Kind.FOLLOW_UP)
+    else:
+        return None
+    return clocks.filter(stopped_at=None).select_related("office").order_by("due_at", "id").first()
+
+
+def racing_of(item: Item) -> Racing | None:
+    clock = racing_clock(item)
+    if clock is None:
+        return None
+    return Racing(due_at=clock.due_at, office=clock.office.name, kind=clock.get_kind_display(), clock_id=clock.pk,
+                  missed=clock.state == Clock.State.BREACHED)

@@ -27,7 +27,7 @@ from infohub.selectors import people_with
 from infohub.services import audit_record, notify
 from infohub.tree import destination_of
 from reviews.models import Hop
-from reviews.selectors import holder_of
+from reviews.selectors import Held, Holding, holding_at
 from submissions.models import EventGrade, Item, ReportKind
 
 from . import selectors
@@ -180,7 +180,8 @@ def on_item_received(item: Item, office: Unit, at: datetime) -> None:
     )
     for clock in clocks:
         if clock.state == Clock.State.RUNNING and at > clock.due_at:
-            _breach(clock, at=at)  # arrived after the deadline but before the sweep saw it: late all the same
+            # arrived after the deadline but before the sweep saw it: late all the same, held by whoever held it then
+            _breach(clock, at=at, held_at=clock.due_at)
         _stop(clock, at=at, by="received")
 
 
@@ -313,9 +314,8 @@ def _move_clock(clock: Clock, *, started_at: datetime, due_at: datetime, terms: 
     if late and clock.state in (Clock.State.RUNNING, Clock.State.MET):
         _breach(clock, at=now, why=correction.why, actor=correction.actor)
     elif clock.state == Clock.State.RUNNING and due_at != was_due:
-        holder, _person = _answerable(clock)
         _notify_people(
-            [(Role.DUTY_OFFICER, clock.office_id), (Role.CLERK, holder.pk), (Role.DIRECTOR, holder.pk)],
+            [(Role.DUTY_OFFICER, clock.office_id), *_movers(clock)[0]],
             "clock.moved",
             _("Deadline moved: %(what)s is now due at %(office)s by %(due)s (was %(was)s). %(why)s") % {
                 "what": clock_subject(clock), "office": clock.office, "due": _hm(due_at), "was": _hm(was_due),
@@ -472,21 +472,25 @@ def _item_url(clock: Clock) -> str:
     return reverse("submissions:item_detail", args=[clock.item_id])
 
 
-def _breach(clock: Clock, *, at: datetime, why: str = "", actor: User | None = None) -> None:
+def _breach(clock: Clock, *, at: datetime, why: str = "", actor: User | None = None,
+            held_at: datetime | None = None) -> None:
     """The deadline passed: late (迟报) against the unit that held the report — a missed report (漏报) for a
     chase — escalated to that unit's director and the duty officers above. Exactly once per clock (once more only
     after a correction withdrew the first, under the deadline it moved to).
 
     `why`: the correction that made the breach true, for a deadline moved earlier than now or than the time the
-    report arrived (a stopped clock); its `actor` is named in the audit row."""
+    report arrived (a stopped clock); its `actor` is named in the audit row. `held_at`: when to ask who held the
+    report (see _answerable)."""
     from_state, arrived = clock.state, clock.stopped_at
-    holder, person = _answerable(clock)
+    holder, person, held = _answerable(clock, held_at=held_at)
     clock.state, clock.breached_at = Clock.State.BREACHED, at
     clock.remind_at, clock.remind_key = None, ""
     clock.save(update_fields=["state", "breached_at", "remind_at", "remind_key"])
     kind = Lapse.Kind.MISSED if clock.kind == Clock.Kind.CHASE else Lapse.Kind.LATE
     reason = _("%(kind)s: due at %(office)s by %(due)s") % {
         "kind": clock.get_kind_display(), "office": clock.office, "due": _hm(clock.due_at)}
+    if held:
+        reason = _("%(reason)s; it was %(held)s at %(unit)s") % {"reason": reason, "held": held, "unit": holder}
     Lapse.objects.create(kind=kind, unit=holder, person=person, item=clock.item, clock=clock, chase=clock.chase,
                          reason=f"{reason} — {why}" if why else reason)
     if clock.chase_id:
@@ -512,19 +516,43 @@ def _breach(clock: Clock, *, at: datetime, why: str = "", actor: User | None = N
         _start_follow_up_clock(clock.item, after=clock.due_at)
 
 
-def _answerable(clock: Clock) -> tuple[Unit, User | None]:
-    """The unit that held the report when the clock ran out, and the person in it who answers for it."""
+def _answerable(clock: Clock, *, held_at: datetime | None = None) -> tuple[Unit, User | None, str]:
+    """The unit that held the report when the clock ran out, the person in it who answers for it, and how it was held
+    (SPEC §5): for an emergency's report, its holder then (reviews.selectors.holding_at: the clerk while a draft or
+    returned, the director while awaiting sign-off, the office while awaiting review or forwarding — its director, or
+    the editor who decided it and did not pass it on); for a chase, the chased unit's director (漏报); for a
+    follow-up, the clerk who filed the first report.
+
+    `held_at`: the moment to ask about (the deadline, for a report that arrived after it); by default now for an open
+    clock (the sweep moves it on time), the deadline for one stopped (the report reached this level, or was phoned,
+    before a correction moved its deadline earlier)."""
+    if clock.item_id is None:
+        return clock.unit, _first(Role.DIRECTOR, clock.unit_id), ""
+    if clock.kind == Clock.Kind.FOLLOW_UP:
+        return clock.unit, clock.item.created_by, ""
+    if held_at is None and clock.stopped_at is not None:
+        held_at = clock.due_at
+    holding = holding_at(clock.item, at=held_at)
+    person = holding.person or (holding.person_role and _first(holding.person_role, holding.unit.pk)) or None
+    return holding.unit, person, Held(holding.stage).label
+
+
+def _movers(clock: Clock) -> tuple[list[tuple[str, int]], Holding | None]:
+    """Who is warned before a deadline (SPEC §5): the people who can move the report on now — the clerks while it is a
+    draft or returned, the director while it awaits sign-off, the office's editors while it awaits review or
+    forwarding, its director while it awaits the signature to go up — the director of the unit holding it, and the
+    clerks of the unit that filed it (they follow their emergency all the way). For a chase or a follow-up, the clerks
+    and director of the unit that owes it. Also returns the holding (None for a chase or a follow-up)."""
     if clock.item_id is None or clock.kind == Clock.Kind.FOLLOW_UP:
-        return clock.unit, None
-    if clock.stopped_at is None:
-        holder = holder_of(clock.item)
-    else:
-        # The report reached this level (or was phoned) before a correction moved its deadline earlier: it was held
-        # by the office it had last reached by that deadline, or by its own unit.
-        hop = (Hop.objects.filter(item_id=clock.item_id, received_at__lte=clock.due_at).select_related("office")
-               .order_by("-received_at", "-id").first())
-        holder = hop.office if hop else clock.item.source_unit
-    return holder, clock.item.created_by if holder.pk == clock.item.source_unit_id else None
+        return [(Role.CLERK, clock.unit_id), (Role.DIRECTOR, clock.unit_id)], None
+    holding = holding_at(clock.item)
+    return [*holding.movers, (Role.DIRECTOR, holding.unit.pk), (Role.CLERK, clock.unit_id)], holding
+
+
+def _first(role: str, unit_id: int) -> User | None:
+    """The first (lowest id) active holder of `role` in the unit; within a sweep batch, asked once per unit."""
+    holders = (_outbox.get() or Outbox()).holders(role, unit_id)
+    return holders[0] if holders else None
 
 
 def breach_due(clock: Clock, *, at: datetime) -> bool:
@@ -536,19 +564,18 @@ def breach_due(clock: Clock, *, at: datetime) -> bool:
 
 
 def remind_due(clock: Clock, *, at: datetime) -> bool:
-    """Sweep step: send the clock's next reminder to the unit holding the report and plan the one after."""
+    """Sweep step: send the clock's next reminder to whoever can move the report on now (_movers), saying where it
+    is held, and plan the one after."""
     if clock.state != Clock.State.RUNNING or clock.remind_at is None or clock.remind_at > at:
         return False
-    holder, _person = _answerable(clock)
-    left = max(clock.due_at - at, timedelta(0))
-    count = _notify_people(
-        [(Role.CLERK, holder.pk), (Role.DIRECTOR, holder.pk), (Role.DUTY_OFFICER, clock.office_id)],
-        "clock.reminder",
-        _("Reminder: %(what)s is due at %(office)s by %(due)s (%(minutes)d minutes left).") % {
-            "what": clock_subject(clock), "office": clock.office, "due": _hm(clock.due_at),
-            "minutes": left.total_seconds() // 60},
-        clock,
-    )
+    movers, holding = _movers(clock)
+    text = _("Reminder: %(what)s is due at %(office)s by %(due)s (%(minutes)d minutes left).") % {
+        "what": clock_subject(clock), "office": clock.office, "due": _hm(clock.due_at),
+        "minutes": max(clock.due_at - at, timedelta(0)).total_seconds() // 60}
+    if holding is not None:
+        text = _("%(reminder)s It is %(held)s at %(unit)s.") % {
+            "reminder": text, "held": Held(holding.stage).label, "unit": holding.unit}
+    count = _notify_people([*movers, (Role.DUTY_OFFICER, clock.office_id)], "clock.reminder", text, clock)
     Escalation.objects.create(clock=clock, key=clock.remind_key, recipients=count)
     keys = [key for key, _at in clock.reminder_plan]
     later = clock.reminder_plan[keys.index(clock.remind_key) + 1:] if clock.remind_key in keys else []
@@ -629,6 +656,9 @@ def phone_report(*, actor: User, clock: Clock, note: str) -> Clock:
         )
         written.acknowledged_at, written.acknowledged_by = now, actor  # the officer who took the call has seen it
         written.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        # The inboxes that show the deadline this emergency races (the clock's signal marks the queue and sign-off list)
+        offices = Hop.objects.filter(item_id=clock.item_id).values_list("office_id", flat=True).distinct()
+        listcache.changed(*map(listcache.office, offices))
         audit_record(actor=actor, action="clock.phone_report", obj=clock, reason=note, data={"written": written.pk})
     return written
 

@@ -14,6 +14,7 @@ context processors (they are kept by infohub.listcache for every reader alike).
 * `unit_names()`: {unit id: name} (infohub.tree.unit_names), likewise once before the loop.
 * `current_timezone()` and `|local_hm(tz)`: "11-23 14:05" in that time zone, like the Django filter `local_hm`
   (looking the time zone up once per list, not once per row).
+* `|epoch`: a time as whole seconds since the epoch, for a countdown's `data-due`.
 * `|person_name("created_by")`: User.__str__ from a values() row's name columns.
 * `|e`: escaped at once, for what every row writes again (`{% set late = _("Late")|e %}`).
 
@@ -101,9 +102,14 @@ def local_hm(when, tz) -> str:
     return when.astimezone(tz).strftime("%m-%d %H:%M") if when else ""
 
 
+def epoch(when) -> int:
+    """A time as whole seconds since the epoch (what the pages' countdowns count down to)."""
+    return int(when.timestamp())
+
+
 def environment(**options) -> jinja2.Environment:
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(gettext, ngettext)
     env.globals.update(labels=labels, unit_names=unit_names, current_timezone=timezone.get_current_timezone)
-    env.filters.update(local_hm=local_hm, person_name=person_name, e=escaped, escape=escaped)
+    env.filters.update(local_hm=local_hm, epoch=epoch, person_name=person_name, e=escaped, escape=escaped)
     return env

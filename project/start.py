@@ -4,21 +4,27 @@ their unit stands.
 The page is a list of sections. A section is a template under templates/project/start/ and a function that gives
 its context for one person (None: nothing to show, the section is left out); it is shown to people who hold one of
 its roles. To add one, write both and append a `Section` to SECTIONS where it belongs in the page: sections share
-no context, so branches that add sections touch one line here each.
+no context, so branches that add sections touch one line here each. What a clerk must act on is one list, most
+urgent first, gathered from every app by the functions in CLERK_TASKS: a kind of task is one more function there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
-from alerts.selectors import urgent_queue
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alerts import selectors as alerts
 from infohub.models import Role, User
-from infohub.roles import holds
+from infohub.roles import holds, unit_ids_where
 from instructions import selectors as instructions
 from publications.selectors import start_page as publications_start_page
-from reviews.selectors import forward_queue, inbox_for, signoff_queue
-from submissions.selectors import clerk_start_page
+from reviews import selectors as reviews
+from submissions import selectors as submissions
 
 
 @dataclass(frozen=True)
@@ -35,20 +41,107 @@ class Section:
         return not self.roles or any(holds(user, role) for role in self.roles)
 
 
+@dataclass(frozen=True)
+class Task:
+    """One thing to act on: what kind of task (`kind`, e.g. 催报), what (`title`, `report` 首报/续报二 when it is an
+    emergency's report), where to act (`url`), by when (`due`, for a live countdown; `missed` once the deadline has
+    passed and was marked) and a note (a reason given, who asks)."""
+
+    kind: str
+    title: str
+    url: str
+    due: datetime | None = None
+    note: str = ""
+    report: str = ""
+    missed: bool = False
+
+
+def month_start() -> datetime:
+    """The first moment of this month in Asia/Shanghai (the time zone of every page)."""
+    return timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+# --- clerk ---------------------------------------------------------------------------------------------------------
+
+
+def _chases(user: User, found: dict) -> list[Task]:
+    units = unit_ids_where(user, Role.CLERK)
+    return [Task(_("Chased"), chase.summary, reverse("submissions:item_create"), chase.due_at,
+                 _("%(office)s asks %(unit)s for a report") % {"office": chase.office.name, "unit": chase.unit.name})
+            for chase in alerts.chases_owed(user, units)]
+
+
+def _follow_ups(user: User, found: dict) -> list[Task]:
+    units = unit_ids_where(user, Role.CLERK)
+    return [Task(_("Follow-up due"), clock.item.title, reverse("submissions:item_detail", args=[clock.item_id]),
+                 clock.due_at, _("Due at %(office)s") % {"office": clock.office.name}, report=_("Follow-up report"),
+                 missed=clock.state == "breached")
+            for clock in alerts.follow_ups_owed(user, units)]
+
+
+def _returned(user: User, found: dict) -> list[Task]:
+    return [Task(_("Returned for revision"), item.title, reverse("submissions:item_edit", args=[item.pk]),
+                 item.racing_due, item.return_reason, report=item.report_label)
+            for item in found["returned"]]
+
+
+def _drafts(user: User, found: dict) -> list[Task]:
+    return [Task(_("Draft"), item.title, reverse("submissions:item_edit", args=[item.pk]), item.racing_due,
+                 report=item.report_label)
+            for item in found["drafts"]]
+
+
+# What a clerk must act on, each kind from its app; `found` holds the items submissions.selectors.clerk_start_page
+# found. Topic requests due: the `topics` branch adds its function here.
+CLERK_TASKS: list[Callable[[User, dict], list[Task]]] = [_chases, _follow_ups, _returned, _drafts]
+
+
+def most_urgent_first(tasks: list[Task]) -> list[Task]:
+    """Tasks with a deadline first, the nearest first; then the rest in the order given."""
+    return sorted(tasks, key=lambda task: (task.due is None, task.due or 0))
+
+
 def _clerk(user: User) -> dict:
-    return clerk_start_page(user)
+    units = unit_ids_where(user, Role.CLERK)
+    found = submissions.clerk_start_page(user)
+    since = month_start()
+    return {
+        **found,
+        "tasks": most_urgent_first([task for gather in CLERK_TASKS for task in gather(user, found)]),
+        "since": since,
+        "filed": submissions.filed_since(units, since),
+        "lapses": alerts.unit_lapses(user, units, since),
+    }
+
+
+# --- director ------------------------------------------------------------------------------------------------------
 
 
 def _director(user: User) -> dict:
-    return {"to_sign": signoff_queue(user)[:10], "to_forward": forward_queue(user)[:10]}
+    units = unit_ids_where(user, Role.DIRECTOR)
+    since = month_start()
+    return {
+        "to_sign": list(reviews.signoff_queue(user)[:10]),
+        "to_sign_count": reviews.signoff_queue(user).count(),
+        "to_forward": list(reviews.forward_queue(user)[:10]),
+        "chases": alerts.chases_owed(user, units),
+        "since": since,
+        "filed": submissions.filed_since(units, since),
+        "adopted": reviews.adoptions_since(user, units, since),
+        "lapses": alerts.unit_lapses(user, units, since),
+        "units": sorted(units),
+    }
+
+
+# --- editor and duty officer ------------------------------------------------------------------------------------------
 
 
 def _editor(user: User) -> dict:
-    return {"inbox": inbox_for(user)[:10]}
+    return reviews.inbox_summary(user)
 
 
 def _duty(user: User) -> dict:
-    return {"urgent": urgent_queue(user)[:10]}
+    return alerts.queue_summary(user)
 
 
 def _publications(user: User) -> dict | None:

@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db import models
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from infohub import access
-from infohub.models import Role, Unit, User
+from infohub.models import AuditLog, Level, Role, Unit, User
 from infohub.roles import unit_ids_where
 from infohub.tree import units_reporting_to
-from submissions.models import Item, Urgency
+from submissions.deadlines import racing_due
+from submissions.models import Category, Item, Outcome, Urgency
 from submissions.selectors import item_for, item_search
 
 from .models import Hop
@@ -25,12 +28,124 @@ URGENCY_RANK = Case(
 )
 
 
+# --- where an item stands (Item.outcome…) ---------------------------------------------------------------------
+
+TRAIL_LENGTH = 120  # Item.outcome_trail's max_length
+
+
+def _step(hop: Hop) -> str:
+    if hop.status == Hop.Status.RECEIVED:
+        return Outcome.IN_REVIEW
+    if hop.status == Hop.Status.ADOPTED and hop.forward == Hop.Forward.AWAITING_SIGNOFF:
+        return "forwarding"
+    return hop.status
+
+
+def outcome_of(hops) -> dict:
+    """Where an item stands, from all its hops (any order): the values of Item's outcome fields. The furthest hop is
+    the one received last; its lineage (through `previous`) is the trail; the highest level that adopted the item
+    counts every hop (an adoption stays credited after a later return). Migration reviews 0002 computes the same in
+    SQL for the items filed before."""
+    hops = list(hops)
+    if not hops:
+        return {"outcome": "", "adopted_level": "", "outcome_trail": "", "outcome_reason": "",
+                "outcome_composite_id": None}
+    by_id = {hop.pk: hop for hop in hops}
+    latest = max(hops, key=lambda hop: (hop.received_at, hop.pk))
+    line, hop = [], latest
+    while hop is not None:
+        line.append(hop)
+        hop = by_id.get(hop.previous_id)
+    adopted = [hop.level for hop in hops if hop.status == Hop.Status.ADOPTED]
+    return {
+        "outcome": Outcome.IN_REVIEW if latest.status == Hop.Status.RECEIVED else latest.status,
+        "adopted_level": min(adopted, key=Level.rank) if adopted else "",
+        "outcome_trail": " ".join(f"{hop.level}:{_step(hop)}" for hop in reversed(line))[:TRAIL_LENGTH],
+        "outcome_reason": latest.reason if latest.status in (Hop.Status.NOT_ADOPTED, Hop.Status.RETURNED) else "",
+        "outcome_composite_id": latest.composite_id if latest.status == Hop.Status.MERGED else None,
+    }
+
+
 def holder_of(item: Item) -> Unit:
     """The unit answerable for the item now: its own unit until signed off, then the office it last reached."""
-    if item.status != Item.Status.SIGNED_OFF:
-        return item.source_unit
-    last = Hop.objects.filter(item=item).select_related("office").order_by("-received_at", "-id").first()
-    return last.office if last else item.source_unit
+    return holding_at(item).unit
+
+
+class Held(models.TextChoices):
+    """Whose hands an item is in (SPEC §5, responsibility)."""
+
+    DRAFT = "draft", _l("being drafted by the information officer")
+    RETURNED = "returned", _l("returned to the information officer")
+    SIGNOFF = "signoff", _l("awaiting the director's sign-off")
+    REVIEW = "review", _l("awaiting review at the office")
+    FORWARDING = "forwarding", _l("adopted, not yet proposed for reporting upward")
+    FORWARD_SIGNOFF = "forward_signoff", _l("awaiting the office director's signature to report upward")
+    DECIDED = "decided", _l("decided at the office, not reported upward")
+
+
+@dataclass(frozen=True)
+class Holding:
+    """Who holds an item at a moment (SPEC §5): the unit answerable for it, the stage, the people who can move it on
+    (`movers`: (role, unit id) pairs, e.g. the director of the unit for a sign-off) and the person answerable for a
+    lapse — `person` when one is named by the item's own history (the clerk who drafted it, the editor who decided
+    it), else the first holder (lowest id) of `person_role` in `unit` (its director)."""
+
+    unit: Unit
+    stage: str
+    movers: tuple[tuple[str, int], ...]
+    person: User | None = None
+    person_role: str | None = None
+
+
+# Audit actions that move an item at its own unit, and the state each leaves it in (for a holder in the past).
+_SOURCE_MOVES = {
+    "item.submit": Item.Status.PENDING_SIGNOFF,
+    "item.withdraw": Item.Status.DRAFT,
+    "item.signoff_return": Item.Status.RETURNED,
+    "hop.returned": Item.Status.RETURNED,
+    "item.signoff": Item.Status.SIGNED_OFF,
+}
+
+
+def holding_at(item: Item, at: datetime | None = None) -> Holding:
+    """Who held `item` at `at` (now when None), from its hops (and, for a past moment at its own unit, its audit
+    trail). SPEC §5: the clerk while it was a draft or returned, the director while it awaited sign-off, the office
+    (its editors and director) while it awaited review or forwarding. Two queries at most."""
+    hops = Hop.objects.filter(item=item).select_related("office", "acted_by")
+    if at is not None:
+        hops = hops.filter(received_at__lte=at)
+    hop = hops.order_by("-received_at", "-id").first()
+    if hop is None or (hop.status == Hop.Status.RETURNED and _done_by(hop.acted_at, at)):
+        return _at_source(item, at)
+    office, editors, director = hop.office, (Role.EDITOR, hop.office_id), (Role.DIRECTOR, hop.office_id)
+    if hop.status == Hop.Status.RECEIVED or not _done_by(hop.acted_at, at):
+        return Holding(office, Held.REVIEW, (editors,), person_role=Role.DIRECTOR)
+    if hop.status == Hop.Status.ADOPTED:
+        if hop.forward and _done_by(hop.forward_requested_at, at):
+            return Holding(office, Held.FORWARD_SIGNOFF, (director,), person_role=Role.DIRECTOR)
+        return Holding(office, Held.FORWARDING, (editors,), person=hop.acted_by, person_role=Role.DIRECTOR)
+    return Holding(office, Held.DECIDED, (editors,), person=hop.acted_by, person_role=Role.DIRECTOR)
+
+
+def _done_by(when: datetime | None, at: datetime | None) -> bool:
+    return when is not None and (at is None or when <= at)
+
+
+def _at_source(item: Item, at: datetime | None) -> Holding:
+    unit = item.source_unit
+    status = item.status
+    if at is not None:
+        moves = AuditLog.objects.filter(object_type=Item._meta.label_lower, object_id=str(item.pk),
+                                        action__in=list(_SOURCE_MOVES), created_at__lte=at)
+        last = moves.order_by("-created_at", "-id").values_list("action", flat=True).first()
+        status = _SOURCE_MOVES[last] if last else Item.Status.DRAFT
+    clerks, director = (Role.CLERK, unit.pk), (Role.DIRECTOR, unit.pk)
+    if status == Item.Status.PENDING_SIGNOFF:
+        return Holding(unit, Held.SIGNOFF, (director,), person_role=Role.DIRECTOR)
+    if status == Item.Status.SIGNED_OFF:  # signed off at the top of the chain: nowhere to go
+        return Holding(unit, Held.DECIDED, (director,), person_role=Role.DIRECTOR)
+    stage = Held.RETURNED if status == Item.Status.RETURNED else Held.DRAFT
+    return Holding(unit, stage, (clerks,), person=item.created_by, person_role=Role.CLERK)
 
 
 def signoff_queue(user: User) -> QuerySet[Item]:
@@ -39,12 +154,15 @@ def signoff_queue(user: User) -> QuerySet[Item]:
     return (
         SIGN_OFF.listed(user, Item.objects.all())
         .select_related("source_unit", "created_by")
-        .order_by(URGENCY_RANK, "submitted_at", "id")
+        .annotate(racing_due=racing_due())
+        .order_by(URGENCY_RANK, F("racing_due").asc(nulls_last=True), "submitted_at", "id")
     )
 
 
-def inbox_for(user: User, *, status: str = Hop.Status.RECEIVED, filters: dict | None = None) -> QuerySet[Hop]:
-    """Hops received by the offices where I am an editor: most urgent, then oldest first."""
+def inbox_for(user: User, *, status: str = Hop.Status.RECEIVED, filters: dict | None = None,
+              deadlines: bool = True) -> QuerySet[Hop]:
+    """Hops received by the offices where I am an editor: most urgent, then oldest first; each with the deadline its
+    item races (`racing_due`, submissions.deadlines) unless `deadlines` is False (for counts)."""
     filters = filters or {}
     hops = access.visible(user, Hop.objects.filter(office_id__in=unit_ids_where(user, Role.EDITOR)))
     if status:
@@ -62,7 +180,42 @@ def inbox_for(user: User, *, status: str = Hop.Status.RECEIVED, filters: dict | 
         # every item in the province the query matches (item_search's `indexed`). The other tabs grow without end.
         found = item_search(Item.objects.all(), filters["q"], indexed=status != Hop.Status.RECEIVED)
         hops = hops.filter(item__in=found)
+    if deadlines:
+        hops = hops.annotate(racing_due=racing_due("item__"))
     return hops.select_related("item", "item__source_unit", "sender", "office").order_by("priority", "received_at", "id")
+
+
+def adoptions_since(user: User, unit_ids, since) -> dict:
+    """What the units' items earned since `since` (the director's start page): adoptions per level, highest level
+    first ([(level label, n)]), their total, and the latest adopted items (with where each stands). Two queries."""
+    mine = access.visible(user, Item.objects.filter(source_unit_id__in=unit_ids))  # the hops of items I may see
+    adopted = Hop.objects.filter(status=Hop.Status.ADOPTED, acted_at__gte=since, item__in=mine)
+    per_level = dict(adopted.order_by().values_list("level").annotate(n=Count("id")))
+    latest = (Item.objects.filter(pk__in=adopted.values("item_id")).select_related("source_unit")
+              .order_by("-updated_at", "-id")[:5])
+    return {
+        "per_level": [(Level(level).label, per_level[level]) for level in Level.values if level in per_level],
+        "total": sum(per_level.values()),
+        "latest": list(latest),
+    }
+
+
+def inbox_summary(user: User) -> dict:
+    """The editor's start page: received items awaiting review per urgency and the oldest one's arrival; the
+    emergencies racing a deadline, nearest first — those awaiting review and those adopted and not yet proposed
+    upward (the office holds them until its director signs them up); the first ten of the inbox. Five queries."""
+    waiting = inbox_for(user, deadlines=False)
+    counts = dict(waiting.order_by().values_list("priority").annotate(n=Count("id")))
+    racing = (inbox_for(user, status="").filter(Q(status=Hop.Status.RECEIVED) | Q(status=Hop.Status.ADOPTED, forward=""),
+                                                item__category=Category.EMERGENCY, racing_due__isnull=False)
+              .order_by("racing_due", "id"))
+    return {
+        "per_urgency": [(label, counts.get(Urgency.rank(value), 0)) for value, label in Urgency.choices],
+        "waiting": sum(counts.values()),
+        "oldest": waiting.order_by("received_at").values_list("received_at", flat=True).first(),
+        "racing": list(racing[:8]),
+        "first": list(inbox_for(user)[:10]),
+    }
 
 
 def senders_for(user: User) -> list[tuple[int, str]]:
@@ -76,7 +229,8 @@ def forward_queue(user: User) -> QuerySet[Hop]:
     return (
         SIGN_FORWARD.listed(user, Hop.objects.all())
         .select_related("item", "item__source_unit", "office", "forward_requested_by")
-        .order_by("priority", "forward_requested_at", "id")
+        .annotate(racing_due=racing_due("item__"))
+        .order_by("priority", F("racing_due").asc(nulls_last=True), "forward_requested_at", "id")
     )
 
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from infohub import access
+from infohub import access, listcache
 from infohub.errors import ActionRefused, IllegalTransition, StaleRevision
 from infohub.models import Classification, Role, Unit, User
 from infohub.selectors import people_with
@@ -26,6 +26,7 @@ from submissions.services import item_revise_filed
 
 from .models import Hop
 from .permissions import DECLINE_FORWARD, RETURN_AT_SIGN_OFF, REVIEW, SIGN_FORWARD, SIGN_OFF
+from .selectors import outcome_of
 from .signals import hop_decided, item_received
 
 # --- helpers ---------------------------------------------------------------------------------------------
@@ -58,6 +59,24 @@ def _require_open(hop: Hop) -> None:
         )
 
 
+def _refresh_outcomes(*items: Item) -> None:
+    """Recompute where each item stands (Item.outcome…, reviews.selectors.outcome_of) from its hops, in the caller's
+    transaction, and mark the lists that show it changed: its unit's sign-off list and the inbox of every office it
+    reached. The row is updated alone (not saved: that would recompute its search vector and touch updated_at)."""
+    hops = {}
+    for hop in Hop.objects.filter(item_id__in=[item.pk for item in items]).only(
+            "id", "item", "office", "previous", "level", "status", "forward", "reason", "composite",
+            "received_at"):
+        hops.setdefault(hop.item_id, []).append(hop)
+    for item in items:
+        fields = outcome_of(hops.get(item.pk, []))
+        Item.objects.filter(pk=item.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(item, name, value)
+        listcache.changed(listcache.unit(item.source_unit_id),
+                          *{listcache.office(hop.office_id) for hop in hops.get(item.pk, [])})
+
+
 def _item_url(item: Item) -> str:
     return reverse("submissions:item_detail", args=[item.pk])
 
@@ -72,6 +91,7 @@ def _deliver(*, item: Item, office: Unit, sender: Unit, previous: Hop | None, at
         received_at=at,
         priority=Urgency.rank(item.urgency),
     )
+    _refresh_outcomes(item)
     item_received.send(sender=Hop, item=item, hop=hop, office=office, at=at)
     notify(
         recipients=access.who_may_see(people_with(Role.EDITOR, office.pk), item),
@@ -219,6 +239,7 @@ def _decide(*, actor: User, hop: Hop, status: str, adoption: str = "", reason: s
             item.save(update_fields=["status", "return_reason", "revision", "updated_at"])
         audit_record(actor=actor, action=f"hop.{status}", obj=item, from_state=Hop.Status.RECEIVED, to_state=status,
                      reason=reason, data={"hop": hop.pk, "office": hop.office_id, "adoption": adoption})
+        _refresh_outcomes(item)
         hop_decided.send(sender=Hop, item=item, hop=hop, actor=actor, at=now)
         texts = {
             Hop.Status.ADOPTED: _("Adopted by %(office)s: %(title)s"),
@@ -275,6 +296,7 @@ def review_merge(*, actor: User, hops: list[Hop], title: str, body: str) -> Hop:
                      data={"sources": [i.pk for i in sources]})
         new_hop = Hop.objects.create(item=composite, office=office, level=office.level, sender=office,
                                      received_at=now, priority=Urgency.rank(composite.urgency))
+        _refresh_outcomes(*sources, composite)
     return new_hop
 
 
@@ -300,6 +322,7 @@ def forward_request(*, actor: User, hop: Hop, expected_revision: int | None = No
         hop.save(update_fields=["forward", "forward_requested_by", "forward_requested_at"])
         audit_record(actor=actor, action="hop.forward_request", obj=item, from_state="", to_state=hop.forward,
                      data={"hop": hop.pk})
+        _refresh_outcomes(item)
         notify(recipients=access.who_may_see(people_with(Role.DIRECTOR, hop.office_id), hop), verb="hop.forward_request",
                text=_("To sign off for reporting upward: %(title)s") % {"title": item.title},
                url=reverse("reviews:forward_list"), email=True)
@@ -334,6 +357,7 @@ def forward_decline(*, actor: User, hop: Hop, reason: str) -> Hop:
         hop.save(update_fields=["forward"])
         audit_record(actor=actor, action="hop.forward_declined", obj=item, from_state=Hop.Forward.AWAITING_SIGNOFF,
                      to_state="", reason=reason, data={"hop": hop.pk})
+        _refresh_outcomes(item)
         if hop.forward_requested_by:
             notify(recipients=[hop.forward_requested_by], verb="hop.forward_declined",
                    text=_("Not reported upward: %(title)s — %(reason)s") % {"title": item.title, "reason": reason},

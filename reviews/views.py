@@ -15,6 +15,7 @@ from infohub.errors import ActionRefused
 from infohub.models import Role
 from infohub.pagination import page_of_rows
 from infohub.roles import unit_ids_where
+from submissions import deadlines
 from submissions.forms import ItemForm
 from submissions.models import Category, Item, Urgency
 from submissions.selectors import item_for, version_diff
@@ -47,6 +48,7 @@ def _revision(request) -> int | None:
 SIGNOFF_COLUMNS = (
     "id", "title", "body", "classification", "urgency", "submitted_at", "source_unit_id",
     "created_by__display_name", "created_by__first_name", "created_by__last_name", "created_by__username",
+    "report_kind", "follow_up_number", "outcome", "outcome_trail", "outcome_reason", "racing_due",
 )
 
 
@@ -88,7 +90,8 @@ def signoff_batch(request):
 @login_required
 def signoff_detail(request, pk):
     item = item_for(request.user, pk, read="signoff")
-    return render(request, "reviews/signoff_detail.html", {"item": item, "can_sign_off": SIGN_OFF.allows(request.user, item)})
+    return render(request, "reviews/signoff_detail.html", {
+        "item": item, "can_sign_off": SIGN_OFF.allows(request.user, item), "racing": deadlines.racing_of(item)})
 
 
 @login_required
@@ -134,7 +137,8 @@ INBOX_TABS = {
 # are named from infohub.tree.unit_names, not joined.
 INBOX_COLUMNS = (
     "id", "received_at", "sender_id", "item__title", "item__urgency", "item__classification", "item__category",
-    "item__source_unit_id",
+    "item__source_unit_id", "item__report_kind", "item__follow_up_number", "item__outcome", "item__outcome_trail",
+    "item__outcome_reason", "item__outcome_composite_id", "racing_due",
 )
 
 
@@ -190,6 +194,7 @@ def hop_detail(request, pk):
             "can_review": REVIEW.allows(request.user, hop),
             "can_sign_forward": SIGN_FORWARD.allows(request.user, hop),
             "adoptions": Hop.Adoption.choices,
+            "racing": deadlines.racing_of(item),
         },
     )
 

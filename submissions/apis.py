@@ -7,10 +7,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from infohub.api_errors import ErrorSerializer
-from infohub.models import Unit
+from infohub.models import Level, Unit
 
 from . import selectors, services
-from .models import Attachment, Item, ItemVersion
+from .models import Attachment, Item, ItemVersion, Outcome
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input: `errors` names each field and the reason."),
@@ -39,6 +39,17 @@ class ItemSerializer(serializers.ModelSerializer):
         help_text="On update: the revision you read. A stale one is refused with 409 instead of overwriting.",
     )
     attachments = AttachmentSerializer(many=True, read_only=True)
+    # Where the item stands along the chain (kept by the review chain; blank before its first hop).
+    outcome = serializers.ChoiceField(
+        choices=[("", ""), *Outcome.choices], read_only=True,
+        help_text="The state of the item's furthest hop (blank: not sent upward yet).")
+    adopted_level = serializers.ChoiceField(
+        choices=[("", ""), *Level.choices], read_only=True, help_text="The highest level that adopted it (blank: none).")
+    outcome_trail = serializers.CharField(
+        read_only=True, help_text="Each level's step of the lineage, lowest first: 'city:adopted province:in_review' "
+                                  "(a step is an outcome or 'forwarding': adopted, awaiting the signature to go up).")
+    outcome_reason = serializers.CharField(
+        read_only=True, help_text="The reason given at the furthest step (not adopted, returned).")
 
     class Meta:
         model = Item
@@ -47,11 +58,13 @@ class ItemSerializer(serializers.ModelSerializer):
             "contact_phone", "keywords", "status", "revision", "created_at", "updated_at", "submitted_at",
             "return_reason", "event_time", "event_place", "event_grade", "event_type", "deaths", "injuries", "missing",
             "losses", "measures", "report_kind", "first_report", "follow_up_number", "attachments",
+            "outcome", "adopted_level", "outcome_trail", "outcome_reason",
         ]  # fmt: skip
         read_only_fields = [
             "status", "created_at", "updated_at", "submitted_at", "return_reason", "report_kind", "first_report",
-            "follow_up_number",
+            "follow_up_number", "outcome", "adopted_level", "outcome_trail", "outcome_reason",
         ]  # fmt: skip
+
 
     def content(self) -> dict:
         return {k: v for k, v in self.validated_data.items() if k in Item.CONTENT_FIELDS}
@@ -75,7 +88,7 @@ class ItemFilter(django_filters.FilterSet):
 
     class Meta:
         model = Item
-        fields = ["status", "category", "urgency", "classification", "source_unit"]
+        fields = ["status", "category", "urgency", "classification", "source_unit", "outcome", "adopted_level"]
 
     def search(self, queryset, name, value):
         return selectors.item_search(queryset, value)

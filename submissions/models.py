@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from infohub.models import Classification, Unit, User
+from infohub.models import Classification, Level, Unit, User
 from infohub.text import normalize_phone
 
 
@@ -96,6 +96,45 @@ class ReportKind(models.TextChoices):
     FIRST = "first", _("First report")
     FOLLOW_UP = "follow_up", _("Follow-up report")
     FINAL = "final", _("Final report")
+
+
+def report_label(kind: str, number: int | None) -> str:
+    """首报, 续报二 (a follow-up numbered when filed; 续报 before), 终报; "" for an item that is no emergency report."""
+    if kind == ReportKind.FOLLOW_UP and number:
+        chinese = (get_language() or "").startswith("zh")
+        return _("Follow-up %(number)s") % {"number": chinese_number(number) if chinese else number}
+    return str(ReportKind(kind).label) if kind in ReportKind.values else ""
+
+
+class Outcome(models.TextChoices):
+    """Where a signed-off item stands along the review chain (SPEC §4): the state of the furthest hop it made."""
+
+    IN_REVIEW = "in_review", _("In review")
+    ADOPTED = "adopted", _("Adopted")
+    NOT_ADOPTED = "not_adopted", _("Not adopted")
+    RETURNED = "returned", _("Returned for revision")
+    MERGED = "merged", _("Merged")
+
+
+# A step of Item.outcome_trail: an Outcome value, or "forwarding" (adopted, awaiting the office's signature to go up).
+STEP_LABELS = {
+    "in_review": _("in review"),
+    "adopted": _("adopted"),
+    "forwarding": _("adopted, being reported upward"),
+    "not_adopted": _("not adopted"),
+    "returned": _("returned for revision"),
+    "merged": _("merged"),
+}
+
+
+def outcome_steps(trail: str) -> list[tuple[str, str]]:
+    """[(step, label), …] of an outcome trail ("city:adopted province:in_review" → 市采用, 省审核中)."""
+    steps = []
+    for part in trail.split():
+        level, _sep, step = part.partition(":")
+        level_label = Level(level).label if level in Level.values else level
+        steps.append((step, _("%(level)s: %(step)s") % {"level": level_label, "step": STEP_LABELS.get(step, step)}))
+    return steps
 
 
 def validate_classification_allowed(value: str) -> None:
@@ -213,6 +252,19 @@ class Item(models.Model):
         related_name="follow_ups",
     )
     follow_up_number = models.PositiveSmallIntegerField(_("follow-up number"), null=True, blank=True)
+    # Where the item stands along the review chain (SPEC §4), kept by reviews.services in the transaction of every
+    # change to its hops (never by hand): the furthest hop's state (Outcome), the highest level that adopted it, each
+    # level's step of the lineage that ends there ("city:adopted province:in_review"; a step is an Outcome value or
+    # "forwarding", adopted and awaiting the office's signature to go up), the reason given at the furthest step
+    # (not adopted, returned) and the composite the item was merged into. Lists show them without reading a hop.
+    outcome = models.CharField(_("where it stands"), max_length=12, choices=Outcome.choices, blank=True, default="",
+                               db_default="", editable=False)
+    adopted_level = models.CharField(_("highest level adopting"), max_length=10, choices=Level.choices, blank=True,
+                                     default="", db_default="", editable=False)
+    outcome_trail = models.CharField(max_length=120, blank=True, default="", db_default="", editable=False)
+    outcome_reason = models.TextField(blank=True, default="", db_default="", editable=False)
+    outcome_composite = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                          editable=False)
     # Chinese full-text search: character bigrams and trigrams (any substring is found) and jieba's words (for
     # ranking); search_document_text below. Kept current by save().
     search_document = SearchVectorField(null=True, editable=False)
@@ -225,6 +277,7 @@ class Item(models.Model):
             models.Index(fields=["source_unit", "status", "-updated_at"]),
             models.Index(fields=["status", "urgency", "submitted_at"]),
             models.Index(fields=["source_unit", "-updated_at"], name="item_unit_recent"),
+            models.Index(fields=["source_unit", "outcome", "-updated_at"], name="item_unit_outcome"),
             GinIndex(fields=["search_document"], name="item_search_document"),
         ]
         constraints = [
@@ -257,12 +310,13 @@ class Item(models.Model):
 
     @property
     def report_label(self) -> str:
-        """首报 / 续报二 / 终报, as the chain of an emergency names its reports."""
-        if self.report_kind == ReportKind.FOLLOW_UP and self.follow_up_number:
-            chinese = (get_language() or "").startswith("zh")
-            number = chinese_number(self.follow_up_number) if chinese else self.follow_up_number
-            return _("Follow-up %(number)s") % {"number": number}
-        return self.get_report_kind_display()
+        """首报 / 续报二 / 终报, as the chain of an emergency names its reports ("" for an item that is none)."""
+        return report_label(self.report_kind, self.follow_up_number)
+
+    @property
+    def outcome_steps(self) -> list[tuple[str, str]]:
+        """[(step, "市采用"), …] of `outcome_trail`, lowest level first."""
+        return outcome_steps(self.outcome_trail)
 
     @property
     def chain_id(self) -> int | None:

@@ -4,27 +4,43 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from infohub import access, params
 from infohub.downloads import content_disposition
 from infohub.errors import ActionRefused
-from infohub.models import Role, Unit
+from infohub.models import Level, Role, Unit
 from infohub.roles import unit_ids_where
 
-from . import selectors, services
+from . import deadlines, selectors, services
 from .forms import ItemForm
-from .models import Category, Item, Urgency
+from .models import Category, Item, Outcome, Urgency
 from .permissions import EDIT, WITHDRAW, may_follow_up
 
 
 def item_url(item):
     return reverse("submissions:item_detail", args=[item.pk])
 
+
+# Where an item stands (Item.outcome…), as the item list filters it: its furthest step, or the highest level that
+# adopted it (an adoption counts whatever happened after it).
+OUTCOME_CHOICES = {
+    "in_review": (_l("In review upstream"), Q(status=Item.Status.SIGNED_OFF, outcome=Outcome.IN_REVIEW)),
+    "adopted": (_l("Adopted (any level)"), ~Q(adopted_level="")),
+    **{f"adopted_{level}": (format_lazy(_l("Adopted up to {level}"), level=Level(level).label), Q(adopted_level=level))
+       for level in (Level.CENTRAL, Level.PROVINCE, Level.CITY)},
+    "not_adopted": (_l("Not adopted"), Q(outcome=Outcome.NOT_ADOPTED)),
+    "merged": (_l("Merged into a composite"), Q(outcome=Outcome.MERGED)),
+    "returned": (_l("Returned for revision"), Q(status=Item.Status.RETURNED)),
+}
+OUTCOME_FILTERS = {key: q for key, (_label, q) in OUTCOME_CHOICES.items()}
 
 SORTS = {
     "updated": "-updated_at",
@@ -56,9 +72,11 @@ def item_list(request):
         items = access.visible(request.user, found)
     else:
         items = selectors.items_visible_to(request.user)
-    status, category, urgency = (request.GET.get(k, "") for k in ("status", "category", "urgency"))
+    status, category, urgency, outcome = (request.GET.get(k, "") for k in ("status", "category", "urgency", "outcome"))
     if status in Item.Status.values:
         items = items.filter(status=status)
+    if outcome in OUTCOME_FILTERS:
+        items = items.filter(OUTCOME_FILTERS[outcome])
     if category in Category.values:
         items = items.filter(category=category)
     if urgency in Urgency.values:
@@ -68,18 +86,20 @@ def item_list(request):
     else:
         items = items.order_by(SORTS.get(sort, "-updated_at"), "-id")
         sort = sort or "updated"
-    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    page = Paginator(items.annotate(racing_due=deadlines.racing_due()), 25).get_page(request.GET.get("page"))
+    selectors.name_composites(request.user, page.object_list)
     return render(
         request,
         "submissions/item_list.html",
         {
             "page": page,
             "statuses": Item.Status.choices,
+            "outcomes": [(key, label) for key, (label, _q) in OUTCOME_CHOICES.items()],
             "categories": Category.choices,
             "urgencies": Urgency.choices,
             "sorts": SORTS,
             "current": {"status": status, "category": category, "urgency": urgency, "sort": sort,
-                        "q": q},
+                        "q": q, "outcome": outcome},
         },
     )
 
@@ -130,7 +150,10 @@ def _save_form(request, form, item, save, *, saved):
                 return _submit_and_redirect(request, item)
             messages.success(request, saved)
             return redirect("submissions:item_edit", pk=item.pk)
-    return render(request, "submissions/item_form.html", {"form": form, "item": item})
+    return render(request, "submissions/item_form.html", {
+        "form": form, "item": item, "writing": selectors.report_being_written(item),
+        "racing": deadlines.racing_of(item) if item else None,
+    })
 
 
 def _submit_and_redirect(request, item):
@@ -153,6 +176,7 @@ def item_detail(request, pk):
     diff = selectors.version_diff(versions[0], versions[-1]) if len(versions) > 1 else {}
     labels = {name: Item._meta.get_field(name).verbose_name for name in Item.CONTENT_FIELDS}
     chain = selectors.emergency_chain(request.user, item)
+    selectors.name_composites(request.user, [item])
     return render(
         request,
         "submissions/item_detail.html",
@@ -166,6 +190,7 @@ def item_detail(request, pk):
             "history": selectors.item_history(item),
             "chain": chain,
             "can_follow_up": bool(chain) and may_follow_up(request.user, chain[0]),
+            "racing": deadlines.racing_of(item),
         },
     )
 

@@ -12,7 +12,7 @@ register = template.Library()
 # infohub.tree.unit_names, not joined.
 QUEUE_COLUMNS = (
     "id", "kind", "state", "due_at", "acknowledged_at", "item_id", "item__title", "item__event_grade",
-    "chase__summary", "office_id", "unit_id", "acknowledged_by__display_name",
+    "chase_id", "chase__summary", "office_id", "unit_id", "acknowledged_by__display_name",
     "acknowledged_by__first_name", "acknowledged_by__last_name", "acknowledged_by__username",
 )
 

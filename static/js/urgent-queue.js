@@ -3,7 +3,7 @@
 // The server stays the source of truth: htmx replaces the rows every few seconds.
 (function () {
   "use strict";
-  const SEEN_KEY = "infohub.queue.seen";
+  const SEEN_KEY = "infohub.queue.seen-events";
   const SOUND_KEY = "infohub.queue.sound";
   let audio = null;
 
@@ -57,14 +57,17 @@
     if (turnedOverdue) alertBanner(labels().late + " (" + turnedOverdue + ")");
   }
 
+  // What is new is an emergency (or a chase) not seen before, not a clock: the written report owed after a phone
+  // report is a new clock of an emergency already in the queue (data-event names the emergency).
   function markNew() {
     const seen = new Set(JSON.parse(sessionStorage.getItem(SEEN_KEY) || "[]"));
     const first = seen.size === 0 && !sessionStorage.getItem(SEEN_KEY);
     const fresh = [];
     document.querySelectorAll("tr[data-clock]").forEach(function (row) {
-      if (!seen.has(row.dataset.clock)) {
+      const event = row.dataset.event || row.dataset.clock;
+      if (!seen.has(event)) {
         fresh.push(row);
-        seen.add(row.dataset.clock);
+        seen.add(event);
       }
     });
     sessionStorage.setItem(SEEN_KEY, JSON.stringify(Array.from(seen)));

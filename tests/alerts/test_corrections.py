@@ -210,11 +210,12 @@ def test_a_correction_that_makes_a_breach_true_records_it_exactly_once(chain, du
     # when the city's editor corrects it to 08:50: the city's deadline was 10:50
     editor_corrects(chain, item, event_time=NOW - timedelta(hours=1, minutes=10))
 
-    # then the report was late at the city, held against the county that held it at 10:50
+    # then the report was late at the city, held against the county that held it at 10:50 — awaiting its director's
+    # signature then, so he answers for it
     city = report_clock(item, "city")
     assert city.state == Clock.State.BREACHED
     lapse = Lapse.objects.get(clock=city)
-    assert (lapse.kind, lapse.unit, lapse.person) == (Lapse.Kind.LATE, chain.net.county, chain.net.clerk)
+    assert (lapse.kind, lapse.unit, lapse.person) == (Lapse.Kind.LATE, chain.net.county, chain.net.director)
 
     # and when at 13:00 it is corrected to 07:50, the province's deadline (12:50) has passed: breached at once
     traveller.move_to(NOW + timedelta(hours=3))

@@ -84,7 +84,8 @@ def test_a_breach_is_late_against_the_holder_and_escalates_to_its_director_and_t
         sweep_all()
 
     lapse = Lapse.objects.get(clock=report_clock(item, "city"))
-    assert (lapse.kind, lapse.unit, lapse.person) == (Lapse.Kind.LATE, chain.net.county, chain.net.clerk)
+    # filed in time, it waited for the director's signature: he answers for it (SPEC §5)
+    assert (lapse.kind, lapse.unit, lapse.person) == (Lapse.Kind.LATE, chain.net.county, chain.net.director)
     told = set(Notification.objects.filter(verb="clock.breached").values_list("recipient__username", flat=True))
     assert told == {"dh_director", "lj_duty", "lj_duty2", "jn_duty"}
     assert "foreign" not in told and "qs_duty" not in told
@@ -135,7 +136,7 @@ def test_lateness_is_held_against_the_office_that_held_the_report(chain, duty, t
     sweep_all()
 
     lapse = Lapse.objects.get(clock=report_clock(item, "province"))
-    assert (lapse.unit, lapse.person) == (chain.net.city, None)
+    assert (lapse.unit, lapse.person) == (chain.net.city, chain.city_director)  # the office awaiting review: its director
 
 
 def test_reminders_at_half_time_and_thirty_minutes_before(chain, duty, traveller):

@@ -1,0 +1,50 @@
+"""The deadline an item races (SPEC §5: people who hold an emergency see its deadline where they act on it).
+
+The deadline clocks live in alerts, a layer above the lists that show them (submissions, reviews). alerts registers
+here (alerts.apps) how an item's deadline is read — as an SQL expression for lists, one correlated subquery per row
+shown and none for an item that races no clock, and as a `Racing` for one item's page — and the lists and pages ask
+for it through `racing_due` and `racing_of`. Nothing registered (alerts not installed): no deadlines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import DateTimeField, Expression, Value
+
+
+@dataclass(frozen=True)
+class Racing:
+    """The open deadline an item races: due at `due_at` at `office` (a name); `clock_id` for its page; `missed`
+    once the deadline has passed and the sweep marked it (the report still has to arrive); `kind` its label."""
+
+    due_at: datetime
+    office: str
+    kind: str
+    clock_id: int
+    missed: bool
+
+
+_expression: Callable[[str], Expression] | None = None
+_racing: Callable[[object], Racing | None] | None = None
+
+
+def register(*, expression: Callable[[str], Expression], racing: Callable[[object], Racing | None]) -> None:
+    """`expression(prefix)`: the due time of the open clock the item at `prefix` races ("" on an Item queryset,
+    "item__" on a Hop queryset), NULL for none; `racing(item)`: the same for one item, with what its page shows."""
+    global _expression, _racing
+    _expression, _racing = expression, racing
+
+
+def racing_due(prefix: str = "") -> Expression:
+    """Annotate a list with this (e.g. `.annotate(racing_due=racing_due())`): the due time, or None."""
+    if _expression is None:
+        return Value(None, output_field=DateTimeField())
+    return _expression(prefix)
+
+
+def racing_of(item) -> Racing | None:
+    """The deadline `item` races now, for its page (one query), or None."""
+    return _racing(item) if _racing is not None else None
