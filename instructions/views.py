@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,7 +27,7 @@ from submissions.models import Item
 
 from . import permissions, selectors, services
 from .forms import AssignForm, ExtensionForm, FeedbackForm, InstructForm, NoteForm, PaperForm, ReopenForm, TextForm
-from .models import Feedback, Instruction
+from .models import Assignment, Feedback, Instruction
 
 
 def _refuse(form, error) -> None:
@@ -115,7 +116,8 @@ def _detail(request, instruction, *, assign_form=None, text_form=None, reopen_fo
         "instruction": instruction,
         "assignments": assignments,
         "may_assign": permissions.ASSIGN.allows(user, instruction),
-        "may_report": permissions.REPORT.allows(user, instruction),
+        "may_report": permissions.REPORT.allows(user, instruction) and all(
+            a.state == Assignment.State.ACCEPTED for a in assignments),
         "may_close": permissions.CLOSE.allows(user, instruction),
         "may_reopen": permissions.REOPEN.allows(user, instruction),
         "assign_form": assign_form or AssignForm(units=services.assignable_units(instruction.office)),
@@ -215,7 +217,8 @@ def _assignment_page(request, assignment, *, feedback_form=None, extension_form=
         "colour": colour_of(assignment),
         "may_sign_for": permissions.SIGN_FOR.allows(user, assignment),
         "may_write": permissions.WRITE.allows(user, assignment),
-        "may_ask": permissions.ASK_MORE_TIME.allows(user, assignment) and assignment.is_open,
+        "may_ask": (permissions.ASK_MORE_TIME.allows(user, assignment) and assignment.is_open
+                    and assignment.due_at > timezone.now()),
         "sees_instruction": access.may_see(user, instruction),
         "sees_item": bool(instruction.item_id) and access.may_see(user, instruction.item),
         "feedback_form": feedback_form or FeedbackForm(),

@@ -232,7 +232,8 @@ def _demo_instructions(units: dict[str, Unit], adopted: list, issue) -> None:
     instructions.sign_for(actor=people["xl_clerk"], assignment=first.assignments.get(unit=units["lj-xl"]))
     instructions.instruct(actor=leader, item=adopted[1], kind=Kind.GUIDE,
                           text="老旧小区改造要充分听取群众意见，请市住建局加强指导。")
-    instructions.instruct(actor=leader, issue=issue, kind=Kind.REFER, text="阅。请各地参阅。")
+    signed = type(issue).objects.get(pk=issue.pk)  # as signed: its number is in its title
+    instructions.instruct(actor=leader, issue=signed, kind=Kind.REFER, text="阅。请各地参阅。")
     paper = instructions.register_paper(
         actor=editor, office=units["lj"], leader=leader, kind=Kind.HANDLE, title="关于石桥镇特色农业发展情况的报告",
         text="请西岭县进一步做好特色农业文章，带动更多农户增收。", written_at=timezone.now() - timedelta(days=9))

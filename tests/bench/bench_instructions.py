@@ -12,8 +12,8 @@ last created_at written by the transaction (rows one transaction inserted share 
 last thing it writes). Also printed: lost steps (time passed, not done), duplicates (an assignment with more than
 one overdue Notice or Shortfall), the sweep's throughput, and the machine's load average.
 
-BENCH_ASSIGNMENTS (100,000) and BENCH_FOLLOWUP_DUE (5,000) scale it. The broker is REDIS_URL's server, database 13
-(12 if REDIS_URL names 13), emptied first. The database is always rebuilt.
+BENCH_ASSIGNMENTS (100,000) and BENCH_FOLLOWUP_DUE (5,000) scale it. The broker is REDIS_URL's server, database
+BENCH_FOLLOWUP_BROKER_DB (11), emptied first. The database is always rebuilt.
 """
 
 from __future__ import annotations
@@ -25,6 +25,29 @@ from datetime import timedelta
 
 from .bench_alerts import Celery, loadavg, pct
 from .common import fresh_database
+
+
+class FollowupCelery(Celery):
+    """bench_alerts' worker and beat, on a broker database of their own (BENCH_FOLLOWUP_BROKER_DB, 11): a
+    benchmark of the deadline sweep may run beside this one."""
+
+    def __init__(self):
+        import tempfile
+        from pathlib import Path
+        from urllib.parse import urlsplit, urlunsplit
+
+        import redis
+
+        self.dir = Path(tempfile.mkdtemp(prefix="bench-followup-"))
+        parts = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+        broker = urlunsplit(parts._replace(path=f"/{os.environ.get('BENCH_FOLLOWUP_BROKER_DB', '11')}"))
+        client = redis.Redis.from_url(broker)
+        for key in client.scan_iter():
+            client.delete(key)
+        self.env = {**os.environ, "REDIS_URL": broker, "CELERY_BROKER_URL": broker, "PYTHONUNBUFFERED": "1",
+                    "CACHE_KEY_PREFIX": "infohub-bench-followup", "CELERY_TASK_ALWAYS_EAGER": "0",
+                    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+        self.procs = {}
 
 ASSIGNMENTS = int(os.environ.get("BENCH_ASSIGNMENTS", "100000"))
 DUE = int(os.environ.get("BENCH_FOLLOWUP_DUE", "5000"))
@@ -117,7 +140,7 @@ def main() -> None:
         from django.utils import timezone
 
         counties, leaders = build_network()
-        celery = Celery()
+        celery = FollowupCelery()
         try:
             celery.start("worker", "worker", "--concurrency", "2", "--loglevel", "info", "-n",
                          f"bench-f-{os.getpid()}@%h")
