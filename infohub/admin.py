@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import params
 from .models import AuditLog, Notification, RoleAssignment, Unit, User
+from .roster.admin import RosterImportMixin, RosterLinks
 
 
 class SafeAutocompleteSelect(AutocompleteSelect):
@@ -31,7 +32,9 @@ class RoleAssignmentInline(SafeAutocomplete, admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(SafeAutocomplete, admin.ModelAdmin):
+class UnitAdmin(RosterImportMixin, SafeAutocomplete, admin.ModelAdmin):
+    """Units one at a time, and the whole roster (units, people, roles) from a workbook: 导入名册 / 导出名册."""
+
     list_display = ["name", "code", "level", "kind", "parent", "upstream", "is_active"]
     list_filter = ["level", "kind", "is_active"]
     search_fields = ["name", "short_name", "code"]
@@ -40,7 +43,7 @@ class UnitAdmin(SafeAutocomplete, admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(SafeAutocomplete, DjangoUserAdmin):
+class UserAdmin(RosterLinks, SafeAutocomplete, DjangoUserAdmin):
     fieldsets = (*DjangoUserAdmin.fieldsets, (_("InfoHub"), {"fields": ("display_name", "phone", "clearance")}))
     list_display = ["username", "display_name", "email", "clearance", "is_active", "is_staff"]
     search_fields = ["username", "display_name", "email"]
@@ -48,7 +51,7 @@ class UserAdmin(SafeAutocomplete, DjangoUserAdmin):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(SafeAutocomplete, admin.ModelAdmin):
+class RoleAssignmentAdmin(RosterLinks, SafeAutocomplete, admin.ModelAdmin):
     list_display = ["user", "role", "unit"]
     list_filter = ["role", "unit__level"]
     search_fields = ["user__username", "user__display_name", "unit__name"]

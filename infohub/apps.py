@@ -12,6 +12,9 @@ class InfohubConfig(AppConfig):
 
         # Written by infohub.access, whichever door the classified item was read through.
         register_audit_actions({"item.view": _("opened (classified)"), "item.print": _("printed (classified)")})
+        # Written by infohub.roster: the roster workbook loaded or exported from the admin.
+        register_audit_actions({"roster.import": _("imported the roster workbook"),
+                                "roster.export": _("exported the roster workbook")})
 
         from django.db.models.signals import post_delete, post_save
 

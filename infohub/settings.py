@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "axes",
+    "import_export",
     "infohub",
     "submissions",
     "reviews",
