@@ -137,9 +137,19 @@ MODE_CHOICES = [
 ]
 
 
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a province's roster is ~2 MB; import-export reads the upload into memory
+
+
 class RosterImportForm(ImportForm):
     mode = forms.ChoiceField(label=gettext_lazy("Rows not in the workbook"), choices=MODE_CHOICES, initial=KEEP,
                              widget=forms.RadioSelect)
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(mb)s MB; a province's roster is about 2 MB.")
+                                        % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
+        return upload
 
 
 class RosterConfirmForm(ConfirmImportForm):

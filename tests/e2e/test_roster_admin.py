@@ -60,6 +60,31 @@ def test_the_administrator_loads_a_province_from_a_workbook(page: Page, live_ser
         page.screenshot(path=f"{SCREENSHOTS}/roster-done.png", full_page=True)
     assert Unit.objects.get(code="hx-park").upstream.code == "hx"
 
+    # a month later: a unit renamed, the town moved below the chemical park, a new phone, a role dropped
+    units = [row[:] for row in UNITS]
+    units[1][1] = "沙洲市委办公室（更名）"
+    units[3][5] = "hx-park"
+    people = [row[:] for row in PEOPLE]
+    people[2][2] = "0571-88886666-8"
+    edited = tmp_path / "名册-调整.xlsx"
+    edited.write_bytes(xlsx(units, people, ROLES[:3]))
+    page.get_by_role("link", name="导入名册").click()
+    page.get_by_label("导入文件").set_input_files(edited)
+    page.get_by_role("button", name="预览").click()
+    changed = page.get_by_test_id("roster-units-changed")
+    expect(changed).to_contain_text("单位名称: 沙洲市委办公室 → 沙洲市委办公室（更名）")
+    expect(changed).to_contain_text("上级单位代码: hx-sz-pa → hx-park")
+    expect(page.get_by_test_id("roster-people-changed")).to_contain_text("电话: （空） → 0571-88886666-8")
+    expect(page.get_by_test_id("roster-roles-deleted")).to_contain_text("park_clerk · hx-park · 单位负责人（签发人）")
+    expect(counts.locator("tr[data-sheet=units] td[data-kind=unchanged]")).to_have_text("3")
+    if SCREENSHOTS:
+        page.screenshot(path=f"{SCREENSHOTS}/roster-changes.png", full_page=True)
+    page.get_by_role("button", name="确认导入").click()
+    expect(page.locator(".messagelist")).to_contain_text("单位：新增 0，修改 2，不变 3")
+    assert User.objects.get(username="park_clerk").roles.count() == 1
+    town, park = Unit.objects.get(code="hx-sz-pa-jt"), Unit.objects.get(code="hx-park")
+    assert town.path == park.path + f"{town.pk}/"
+
     # the export downloads the roster in the same shape
     with page.expect_download() as download:
         page.get_by_role("link", name="导出名册").click()

@@ -383,6 +383,21 @@ def test_the_export_reads_back_in_the_same_shape_and_a_round_trip_changes_nothin
     assert [p for p in after[1] if p[0] != "root"] == [p for p in before[1] if p[0] != "root"]
 
 
+def test_the_demo_network_round_trips_unchanged():
+    from project.demo import load_demo
+
+    assert load_demo()
+    before = snapshot()
+    data = roster_workbook()
+    for mode in (KEEP, SYNC):
+        plan = plan_of(data, mode=mode)
+        assert plan.ok, plan.problems
+        assert not plan.changes_anything, plan.changes
+    assert plan.counts["units"]["unchanged"] == Unit.objects.count() == 18
+    roster_import(workbook=read_workbook(data), actor=User.objects.get(username="admin"), mode=SYNC)
+    assert snapshot() == before
+
+
 # Caches that depend on the tree and the names ---------------------------------------------------------------------
 
 @pytest.mark.django_db(transaction=True)  # the renewals happen when the import commits
@@ -445,9 +460,12 @@ def test_the_admin_shows_errors_per_row_and_offers_no_confirmation(client, root)
     assert "nowhere" in html and "ghost" in html
 
 
-def test_the_admin_refuses_a_file_that_is_no_workbook_with_a_chinese_reason(client, root):
+def test_the_admin_refuses_a_file_that_is_no_workbook_or_too_large_with_a_chinese_reason(client, root, monkeypatch):
     page = _upload(client, b"\x00garbage", name="名册.xlsx")
     assert page.status_code == 200 and "无法作为 Excel 工作簿" in page.content.decode()
+    monkeypatch.setattr("infohub.roster.admin.MAX_UPLOAD_BYTES", 1000)
+    page = _upload(client, xlsx(UNITS, PEOPLE, ROLES))
+    assert page.status_code == 200 and "超过" in page.content.decode() and "确认导入" not in page.content.decode()
 
 
 def test_garbage_in_the_import_and_confirm_forms_is_never_a_500(client, root):
