@@ -100,8 +100,15 @@ _USERNAME = UnicodeUsernameValidator()
 
 def build_plan(workbook: Workbook, *, mode: str = KEEP, actor: User | None = None) -> Plan:
     """Check `workbook` against the database and say what importing it would do. Reads units, people and role
-    rows once each (three queries); no writes. Raises nothing for bad data: problems are in the plan."""
+    rows once each (three queries); no writes. Raises nothing for bad data: problems are in the plan.
+
+    A sheet without a single row counts as absent: the template's empty sheets, sent along with a filled one, must
+    not deactivate every unit or person in the SYNC mode."""
+    empty = [rows.title for rows in workbook.sheets.values() if not rows.rows]
+    workbook = Workbook({key: rows for key, rows in workbook.sheets.items() if rows.rows}, workbook.ignored_sheets)
     plan = Plan(mode=mode, sheets=[s.key for s in (UNITS, PEOPLE, ROLES) if workbook.get(s)])
+    if empty:
+        plan.notices.append(_("Sheets without rows, left alone: %(sheets)s.") % {"sheets": "、".join(empty)})
     for sheet in (UNITS, PEOPLE, ROLES):
         plan.counts[sheet.key] = dict.fromkeys(KINDS, 0)
         plan.changes[sheet.key] = {kind: [] for kind in KINDS}

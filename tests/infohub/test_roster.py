@@ -346,6 +346,19 @@ def test_sync_deactivates_what_the_workbook_leaves_out_but_never_the_importer_or
     assert not plan_of(xlsx(units, people, roles), mode=KEEP, actor=admin).changes_anything
 
 
+def test_an_empty_sheet_sent_along_changes_nothing_even_in_sync_mode(network):
+    units = [["t-jn", "江南省委办公厅", "", "省", "党委办公室", "", "", "是"],
+             ["t-lj", "临江市委办公室", "", "市", "党委办公室", "t-jn", "t-jn", "是"],
+             ["t-dh", "东湖区委办公室", "", "县（区）", "党委办公室", "t-lj", "t-lj", "是"],
+             ["t-xl", "西岭县委办公室", "", "县（区）", "党委办公室", "t-lj", "t-lj", "是"],
+             ["t-new", "新单位", "", "县（区）", "", "t-lj", "", ""]]
+    plan = plan_of(xlsx(units, people=[], roles=[]), mode=SYNC)
+    assert plan.ok, plan.problems
+    assert plan.sheets == ["units"] and plan.counts["units"]["new"] == 1
+    assert plan.counts["people"]["deactivated"] == 0 and plan.counts["roles"]["deleted"] == 0
+    assert any("人员" in n and "角色" in n for n in plan.notices)
+
+
 def test_an_importer_cannot_deactivate_themselves_by_the_sheet(network):
     plan = plan_of(xlsx(people=[["dh_clerk", "王", "", "", "", "否"]]), actor=network.clerk)
     assert any("你自己" in p.message or "自己" in p.message for p in plan.problems), _problems(plan)
