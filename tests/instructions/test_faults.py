@@ -136,3 +136,23 @@ def test_beat_stopped_across_the_due_times_catches_up_each_step_once(chain, peop
     first_chase = Notice.objects.filter(object_id__in=b, key="1:chase").order_by("created_at").first().created_at
     assert reminded < first_chase
     assert not Shortfall.objects.filter(object_id__in=b).exists()
+
+
+def test_follow_up_sweeps_that_no_worker_takes_expire_after_one_interval(celery_processes):  # noqa: F811
+    """Beat with no worker: each queued follow-up sweep expires after one interval, so a worker back from an outage
+    runs one catching-up pass, not one per interval missed."""
+    import json
+    from datetime import datetime
+
+    import redis
+
+    from tests.alerts.test_faults import broker_url
+
+    celery = follow_up(celery_processes(sweep_seconds=30, batch=50), seconds=2, batch=20)
+    beat = celery.beat()
+    broker = redis.Redis.from_url(broker_url())
+    queued = celery.wait(lambda: [m for m in map(json.loads, broker.lrange("sweeps", 0, -1))
+                                  if m["headers"]["task"] == "followup.tasks.sweep"], 60, "a follow-up sweep queued")
+    expires = datetime.fromisoformat(queued[0]["headers"]["expires"])
+    assert expires - timezone.now() <= timedelta(seconds=2)
+    beat.stop()
