@@ -127,6 +127,7 @@ class Celery:
             "CACHE_KEY_PREFIX": "infohub-fault-tests",
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "INFOHUB_SWEEP_SECONDS": str(sweep_seconds),
+            "INFOHUB_FOLLOWUP_SWEEP_SECONDS": str(sweep_seconds),  # beat's other sweep, as often (/healthz/ reads both)
             "INFOHUB_SWEEP_BATCH": str(batch),
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "PYTHONUNBUFFERED": "1",
