@@ -62,6 +62,7 @@ class Obligation(models.Model):
     * `followup_subject()` → str: what is owed, for notices ("批示《…》的反馈");
     * `followup_url()` → str: the page where the unit answers;
     * `followup_person()` → User | None: who answers for it (the one who signed for it);
+    * `followup_urgent()` → bool: reminders go by SMS too (default False; the 催办 always does);
     * class attributes below: whether the due time sends a 催办, how many working days after it a record is made
       and of what kind, whether an answer after the due time is put on record.
     """
@@ -134,6 +135,10 @@ class Obligation(models.Model):
 
     def followup_person(self) -> User | None:
         return self.signed_by
+
+    def followup_urgent(self) -> bool:
+        """Whether reminders go by SMS too (the 催办 always does): an urgent request, say."""
+        return False
 
 
 class Notice(models.Model):

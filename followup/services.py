@@ -221,7 +221,7 @@ def _remind(ob: Obligation, *, at: datetime, key: str, changed: list[str]) -> in
     text = _("Reminder: %(what)s is due at %(office)s by %(due)s (%(days)d working days left).") % {
         "what": ob.followup_subject(), "office": ob.office, "due": _hm(ob.due_at), "days": left}
     count = tell(groups=_unit_groups(ob), people=[ob.signed_by] if ob.signed_by_id else [], obj=ob,
-                 verb="followup.reminder", text=text, url=ob.followup_url())
+                 verb="followup.reminder", text=text, url=ob.followup_url(), sms=ob.followup_urgent())
     audit_record(actor=None, action="followup.remind", obj=ob, data={"step": key, "round": ob.round})
     return count
 

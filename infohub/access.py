@@ -163,13 +163,18 @@ def audit_read(user: User, obj: models.Model, *, door: str) -> None:
 
 def audience(obj: models.Model) -> Q:
     """A filter on User: the people who may see `obj` — the rule seen from the object's side, for choosing who is
-    told about it (a notification names the object). Reads the object's unit, mark and reached offices (one
-    query per relation to other tables)."""
+    told about it (a notification names the object). Reads the object's unit (or units, through a relation), mark and
+    reached offices (one query per relation to other tables)."""
     model, facts = type(obj), facts_of(type(obj))
     holds_here = Q(pk__in=[])
     if facts.unit:
-        unit_id = _value(obj, facts.unit)
-        holds_here |= Q(pk__in=RoleAssignment.objects.filter(unit_id=unit_id, role__in=SOURCE_ROLES).values("user_id"))
+        if "__" in facts.unit:  # through a relation (a topic request's target units): one query
+            units = set(model._base_manager.filter(pk=obj.pk).exclude(**{f"{facts.unit}__isnull": True})
+                        .values_list(facts.unit, flat=True))
+        else:
+            units = {_value(obj, facts.unit)}
+        holds_here |= Q(pk__in=RoleAssignment.objects.filter(unit_id__in=units, role__in=SOURCE_ROLES)
+                        .values("user_id"))
     offices = set()
     for lookup in facts.reached:
         if "__" not in lookup:  # a field of the object itself

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "publications",
     "followup",
     "instructions",
+    "topics",
     "project",
 ]
 
@@ -268,6 +269,11 @@ SPECTACULAR_SETTINGS = {
         "FeedbackKindEnum": "instructions.models.Feedback.Kind",
         "InstructionKindEnum": "instructions.models.Kind",
         "ColourEnum": "followup.models.Colour",
+        "TopicRequestKindEnum": "topics.models.TopicRequest.Kind",
+        "TopicRequestStatusEnum": "topics.models.TopicRequest.Status",
+        "TargetReplyEnum": "topics.models.Target.Reply",
+        "BoardStateEnum": "topics.selectors.BOARD_STATES",
+        "UnitKindEnum": "infohub.models.Unit.Kind",
     },
 }
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("alerts.api_urls")),
     path("", include("publications.api_urls")),
     path("", include("instructions.api_urls")),
+    path("", include("topics.api_urls")),
 ]

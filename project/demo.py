@@ -107,6 +107,7 @@ def load_demo() -> bool:
     _file_demo_emergency(units["lj-dh"])
     adopted, issue = _demo_publications(units)
     _demo_instructions(units, adopted, issue)
+    _demo_topics(units)
     return True
 
 
@@ -242,3 +243,46 @@ def _demo_instructions(units: dict[str, Unit], adopted: list, issue) -> None:
     late = paper.assignments.get()
     followup.schedule(late, due_at=timezone.now() - timedelta(hours=2))  # as if assigned a week ago
     sweep_all()
+
+
+def _demo_topics(units: dict[str, Unit]) -> None:
+    """Two topic requests (约稿): the city asks its counties and departments about cutting red tape for 《临江信息》 —
+    东湖 has answered with an item its director signed off, 西岭's clerk wrote "nothing to report" for the director to
+    sign, 市应急管理局 owes an answer —, and the province's reporting priorities for the half-year (报送要点) to its
+    cities and its direct-reporting point."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from publications.models import PublicationType
+    from reviews import services as reviews
+    from submissions import services as submissions
+    from topics import services as topics
+    from topics.models import Target
+
+    people = {user.username: user for user in User.objects.all()}
+    today = timezone.localdate()
+    due = timezone.make_aware(datetime.combine(today + timedelta(days=3), time(17, 30)))
+    request = topics.request_issue(
+        actor=people["lj_editor"], office=units["lj"], subject="基层减负工作进展和成效", due_at=due,
+        guidance="请各地报送整治形式主义为基层减负的做法和成效：清理了哪些考核评比和填表报数事项，基层干部的时间用到了"
+                 "哪里，还有哪些问题和建议。用数字说话，一事一报。",
+        length_limit=800, groups=["counties", "departments"],
+        publication=PublicationType.objects.get(office=units["lj"], name="临江信息"))
+    item = submissions.item_create(actor=people["dh_clerk"], unit=units["lj-dh"], data={
+        "title": "东湖区清理考核评比事项三十余项，村社区干部填表报数时间减半",
+        "body": "东湖区对区级部门面向村社区的考核评比、台账报表开展专项清理，取消考核评比事项三十二项，合并报表四十余张，"
+                "建立“一表通”数据共享机制。村社区干部用于填表报数的时间比去年减少一半，走访群众的时间明显增加。",
+        "category": "work_progress", "contact_phone": "0571-88886666"})
+    topics.answer_link(actor=people["dh_clerk"], target=Target.objects.get(request=request, unit=units["lj-dh"]),
+                       item=item)
+    item = submissions.item_submit(actor=people["dh_clerk"], item=item)
+    reviews.signoff_approve(actor=people["dh_director"], item=item)
+    topics.decline(actor=people["xl_clerk"], target=Target.objects.get(request=request, unit=units["lj-xl"]),
+                   note="本县本期无新的典型做法，下期报送。")
+    topics.request_issue(
+        actor=people["jn_editor"], office=units["jn"], kind="priorities", subject="2027年上半年全省信息报送要点",
+        due_at=timezone.make_aware(datetime.combine(today + timedelta(days=180), time(18, 0))),
+        guidance="一、重大决策部署落实情况；二、经济运行中的新情况新问题；三、基层治理创新做法；四、安全生产和防灾减灾；"
+                 "五、社情民意和苗头性倾向性问题。请结合实际常态化报送。",
+        unit_ids=[units["lj"].pk, units["qs"].pk, units["yz"].pk], groups=["direct_points"])

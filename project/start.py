@@ -25,6 +25,7 @@ from instructions import selectors as instructions
 from publications.selectors import start_page as publications_start_page
 from reviews import selectors as reviews
 from submissions import selectors as submissions
+from topics.selectors import start_page as topics_start_page
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,18 @@ def _drafts(user: User, found: dict) -> list[Task]:
             for item in found["drafts"]]
 
 
+def _topic_requests(user: User, found: dict) -> list[Task]:
+    """Topic requests my units owe an answer to (no reply yet, or "nothing to report" awaiting the director)."""
+    return [Task(_("Topic request"), target.request.subject,
+                 reverse("topics:request_detail", args=[target.request_id]) + f"#target-{target.pk}", target.due_at,
+                 _("%(office)s asks %(unit)s") % {"office": target.request.office.name, "unit": target.unit.name},
+                 missed=target.overdue_recorded_at is not None)
+            for target in topics_start_page(user).get("topics_owed", ())]
+
+
 # What a clerk must act on, each kind from its app; `found` holds the items submissions.selectors.clerk_start_page
-# found. Topic requests due: the `topics` branch adds its function here.
-CLERK_TASKS: list[Callable[[User, dict], list[Task]]] = [_chases, _follow_ups, _returned, _drafts]
+# found.
+CLERK_TASKS: list[Callable[[User, dict], list[Task]]] = [_chases, _follow_ups, _topic_requests, _returned, _drafts]
 
 
 def most_urgent_first(tasks: list[Task]) -> list[Task]:
@@ -149,6 +159,15 @@ def _publications(user: User) -> dict | None:
     return found if found.get("issues_waiting") or found.get("issues_received") else None
 
 
+def _topics(user: User) -> dict | None:
+    """Topic requests: "nothing to report" replies awaiting my signature, my offices' open requests, and what my units
+    owe (a clerk finds those among his tasks instead)."""
+    found = topics_start_page(user)
+    if holds(user, Role.CLERK):
+        found.pop("topics_owed", None)
+    return found if set(found) - {"topics_now"} else None
+
+
 SECTIONS: list[Section] = [
     Section("clerk", "project/start/clerk.html", _clerk, (Role.CLERK,)),
     Section("director", "project/start/director.html", _director, (Role.DIRECTOR,)),
@@ -163,6 +182,7 @@ SECTIONS: list[Section] = [
     Section("instructions-office", "project/start/instructions_office.html", instructions.office_start_page,
             (Role.EDITOR, Role.DIRECTOR)),
     Section("publications", "project/start/publications.html", _publications),
+    Section("topics", "project/start/topics.html", _topics),
 ]
 
 

@@ -27,7 +27,7 @@ from submissions.services import item_revise_filed
 from .models import Hop
 from .permissions import DECLINE_FORWARD, RETURN_AT_SIGN_OFF, REVIEW, SIGN_FORWARD, SIGN_OFF
 from .selectors import outcome_of
-from .signals import hop_decided, item_received
+from .signals import hop_decided, item_received, item_signed_off
 
 # --- helpers ---------------------------------------------------------------------------------------------
 
@@ -127,6 +127,7 @@ def signoff_approve(*, actor: User, item: Item, expected_revision: int | None = 
         item.revision += 1
         item.save(update_fields=["status", "revision", "updated_at"])
         audit_record(actor=actor, action="item.signoff", obj=item, from_state="pending_signoff", to_state=item.status)
+        item_signed_off.send(sender=Item, item=item, actor=actor, at=now)
         destination = destination_of(item.source_unit)
         if destination is not None:
             _deliver(item=item, office=destination, sender=item.source_unit, previous=None, at=now)

@@ -1,10 +1,13 @@
 """Signals of the review chain, so that other apps (alerts) follow it without reviews importing them.
 
-Both are sent inside the transaction that makes the change; receivers defer side effects with on_commit.
+All are sent inside the transaction that makes the change; receivers defer side effects with on_commit.
 """
 
 from django.dispatch import Signal
 
+# An item was signed off by its unit's director and left its unit (sent even when no office is above it): kwargs
+# item, actor, at.
+item_signed_off = Signal()
 # An item reached an office (a hop was created): kwargs item, hop, office, at.
 item_received = Signal()
 # An item left a holder's hands upward or was decided: kwargs item, hop, actor, at.

@@ -16,6 +16,7 @@ from infohub.models import Role
 from infohub.pagination import page_of_rows
 from infohub.roles import unit_ids_where
 from submissions import deadlines
+from submissions.extensions import item_notes
 from submissions.forms import ItemForm
 from submissions.models import Category, Item, Urgency
 from submissions.selectors import item_for, version_diff
@@ -136,7 +137,7 @@ INBOX_TABS = {
 # What an inbox row shows, fetched as plain values: no model instances for a list (and never the body). Units
 # are named from infohub.tree.unit_names, not joined.
 INBOX_COLUMNS = (
-    "id", "received_at", "sender_id", "item__title", "item__urgency", "item__classification", "item__category",
+    "id", "item_id", "received_at", "sender_id", "item__title", "item__urgency", "item__classification", "item__category",
     "item__source_unit_id", "item__report_kind", "item__follow_up_number", "item__outcome", "item__outcome_trail",
     "item__outcome_reason", "item__outcome_composite_id", "racing_due",
 )
@@ -151,6 +152,9 @@ def inbox(request):
     def listing():
         hops = selectors.inbox_for(request.user, status=INBOX_TABS.get(tab, Hop.Status.RECEIVED), filters=filters)
         page = page_of_rows(hops, request.GET.get("page"), PAGE_SIZE, INBOX_COLUMNS)
+        notes = item_notes([row["item_id"] for row in page.object_list])  # e.g. the topic request it answers
+        for row in page.object_list:
+            row["notes"] = notes.get(row["item_id"], ())
         return render_to_string("reviews/_inbox_listing.html", {
             "page": page, "tab": tab, "hop_url": reverse("reviews:hop_detail", args=[0]).removesuffix("0/"),
         }, request)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from infohub.models import Classification, Unit
 
+from . import extensions
 from .models import CATEGORY_GUIDANCE, Category, Item
 
 
@@ -52,8 +53,20 @@ class ItemForm(forms.ModelForm):
             "event_time": forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"),
         }
 
-    def __init__(self, *args, units=None, **kwargs):
+    def __init__(self, *args, units=None, extend_for=None, query=None, **kwargs):
+        """`extend_for`: the person at the editor's page — the fields other apps add to it (submissions.extensions)
+        are offered to them; `query`: the page's query string (their initial values for a new item)."""
         super().__init__(*args, **kwargs)
+        self.extensions = []
+        if extend_for is not None:
+            item = self.instance if self.instance.pk else None
+            for extension in extensions.editor_fields():
+                field = extension.field(extend_for, item)
+                if field is None:
+                    continue
+                field.initial = extension.initial(extend_for, item, query or {})
+                self.fields[extension.name] = field
+                self.extensions.append(extension)
         if units is not None:
             self.fields["source_unit"].queryset = units
         if self.instance.pk:
@@ -83,6 +96,17 @@ class ItemForm(forms.ModelForm):
         if typed and stored and typed in (stored.replace(microsecond=0), stored.replace(second=0, microsecond=0)):
             return stored
         return typed
+
+    @property
+    def extension_fields(self) -> list[tuple]:
+        """(bound field, panel template) of each field other apps added, for the page."""
+        return [(self[extension.name], extension.panel) for extension in self.extensions]
+
+    def save_extensions(self, *, actor, item) -> None:
+        """Save the added fields' values for `item` (just saved), in the caller's transaction."""
+        for extension in self.extensions:
+            if extension.name in self.cleaned_data:
+                extension.save(actor=actor, item=item, value=self.cleaned_data[extension.name])
 
     def content(self) -> dict:
         """The content fields the page sent, as typed: a field the page did not show (the editor's page shows no

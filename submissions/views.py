@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -110,7 +111,8 @@ def item_create(request):
     if not units:
         messages.error(request, _("Only an information officer can draft items."))
         return redirect("home")
-    form = ItemForm(request.POST or None, request.FILES or None, units=units)
+    form = ItemForm(request.POST or None, request.FILES or None, units=units, extend_for=request.user,
+                    query=request.GET)
     return _save_form(
         request, form, None,
         lambda: services.item_create(actor=request.user, unit=form.cleaned_data["source_unit"], data=form.content(),
@@ -125,7 +127,7 @@ def item_edit(request, pk):
     if not EDIT.allows(request.user, item):
         messages.error(request, _("This item can no longer be edited here."))
         return redirect(item_url(item))
-    form = ItemForm(request.POST or None, request.FILES or None, instance=item)
+    form = ItemForm(request.POST or None, request.FILES or None, instance=item, extend_for=request.user)
     return _save_form(
         request, form, item,
         lambda: services.item_update(actor=request.user, item=item, data=form.content(),
@@ -140,12 +142,15 @@ def _save_form(request, form, item, save, *, saved):
     "Submit" files the item right after saving it."""
     if request.method == "POST" and form.is_valid():
         try:
-            item = save()
+            with transaction.atomic():  # the item and what other apps add to its page (submissions.extensions)
+                result = save()
+                form.save_extensions(actor=request.user, item=result)
         except ValidationError as error:
             _keep_errors(form, error)
         except ActionRefused as refused:
             form.add_error(None, str(refused.message))
         else:
+            item = result
             if "submit" in request.POST:
                 return _submit_and_redirect(request, item)
             messages.success(request, saved)
