@@ -197,8 +197,11 @@ def test_a_classified_issue_read_is_audited_exactly_once_at_every_door(world, cl
     assert not AuditLog.objects.filter(object_id=str(world.issues["signed"].pk), action="item.view").exists()
 
 
-# The county's people see their own items' titles (the items, not the issues): in their adopted items' list.
-OWN_ITEMS = {"county_clerk": {"signed", "draft", "secret"}, "county_director": {"signed", "draft"}}
+# The county's people see their own items' titles (the items, not the issues): in their adopted items' list. The city's
+# leader sees the items adopted at the city office (the rule: they reached the office) on the start page, awaiting
+# reading and instruction (instructions.selectors.leader_start_page) — not the secret one, above their clearance.
+OWN_ITEMS = {"county_clerk": {"signed", "draft", "secret"}, "county_director": {"signed", "draft"},
+             "city_leader": {"draft"}}
 LIST_PAGES = ("/publications/", "/publications/?tab=received", "/publications/?tab=office",
               "/publications/?tab=to_sign", "/publications/adopted/", "/")
 LIST_APIS = ("/api/publications/issues/", "/api/publications/issues/?tab=received", "/api/publications/credits/",
