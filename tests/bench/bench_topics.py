@@ -295,15 +295,15 @@ def fill_boards(city, counties, editor, director) -> list[int]:
             Item(title=f"基准回应稿件{t.pk}：清理考核评比事项三十余项", body="取消考核评比事项三十二项，合并报表四十余张。",
                  category="work_progress", contact_phone="0571-88886666", source_unit_id=t.unit_id,
                  created_by_id=clerk_of[t.unit_id], status=Item.Status.SIGNED_OFF, submitted_at=now)
-            for t in answered])
+            for t in answered], batch_size=500)
         Hop.objects.bulk_create([
             Hop(item=item, office=city, level=city.level, sender_id=t.unit_id, received_at=now,
                 status=Hop.Status.ADOPTED if n % 2 else Hop.Status.RECEIVED, adoption="full" if n % 2 else "",
                 acted_at=now if n % 2 else None, acted_by=editor if n % 2 else None)
-            for n, (item, t) in enumerate(zip(items, answered, strict=True))])
+            for n, (item, t) in enumerate(zip(items, answered, strict=True))], batch_size=500)
         Answer.objects.bulk_create([
             Answer(item=item, target=t, unit_id=t.unit_id, linked_by_id=clerk_of[t.unit_id], sent_at=now, sent_to=city)
-            for item, t in zip(items, answered, strict=True)])
+            for item, t in zip(items, answered, strict=True)], batch_size=500)
         Target.objects.filter(pk__in=[t.pk for t in answered]).update(reply="answered", answered_at=now, next_at=None,
                                                                       next_step="")
         for t in declined:
