@@ -47,6 +47,7 @@ class AlertsConfig(AppConfig):
         access.govern(Chase, unit="unit_id", reached=("office_id",))
         access.govern(Lapse, unit="unit_id", mark="item__classification", jurisdiction="unit__path")
         # The lists and pages below this layer show the deadline an item races (submissions.deadlines).
-        deadlines.register(expression=selectors.racing_due_expression, racing=selectors.racing_of)
+        deadlines.register(expression=selectors.racing_due_expression, racing=selectors.racing_of,
+                           first_reports=selectors.first_reports_racing)
         register_audit_actions(AUDIT_ACTIONS)
         register_audit_states([*Clock.State.choices, *Chase.State.choices])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, DateTimeField, OuterRef, Q, QuerySet, Subquery, When
+from datetime import datetime
+
+from django.db.models import Count, DateTimeField, Expression, F, Min, Q, QuerySet
 
 from infohub import access, tree
 from infohub.models import Role, Unit, User
@@ -117,19 +119,44 @@ def chaseable_units(user: User) -> QuerySet[Unit]:
 RACED_BY_FIRST_REPORTS = (Clock.Kind.REPORT, Clock.Kind.WRITTEN)
 
 
-def racing_due_expression(prefix: str = ""):
-    """The due time of the open clock the item at `prefix` races, as an SQL expression (NULL for none)."""
-    def earliest(**lookups):
-        return Subquery(Clock.objects.filter(stopped_at=None, **lookups).order_by("due_at").values("due_at")[:1])
+class RacingDue(Expression):
+    """The due time of the open clock the item at `prefix` races, in SQL: a CASE over the item's columns with a
+    correlated subquery per emergency row (none for an item that is no emergency), the same rule as racing_clock. The
+    SQL is written once here: an ORM Case of Subqueries cost a millisecond of Python to compile on every list."""
 
-    return Case(
-        When(**{f"{prefix}report_kind": ReportKind.FIRST},
-             then=earliest(item_id=OuterRef(f"{prefix}id"), kind__in=RACED_BY_FIRST_REPORTS)),
-        When(**{f"{prefix}first_report_id__isnull": False, f"{prefix}submitted_at__isnull": True},
-             then=earliest(item_id=OuterRef(f"{prefix}first_report_id"), kind=Clock.Kind.FOLLOW_UP)),
-        default=None,
-        output_field=DateTimeField(),
+    output_field = DateTimeField()
+    SQL = (
+        f"CASE WHEN {{kind}} = '{ReportKind.FIRST.value}' THEN (SELECT min(c.due_at) FROM {Clock._meta.db_table} c"
+        f" WHERE c.item_id = {{id}} AND c.kind IN ({', '.join(repr(str(k)) for k in RACED_BY_FIRST_REPORTS)})"
+        f" AND c.stopped_at IS NULL) WHEN {{first}} IS NOT NULL AND {{filed}} IS NULL THEN (SELECT min(c.due_at)"
+        f" FROM {Clock._meta.db_table} c WHERE c.item_id = {{first}} AND c.kind = '{Clock.Kind.FOLLOW_UP.value}'"
+        f" AND c.stopped_at IS NULL) END"
     )
+
+    def __init__(self, prefix: str = ""):
+        super().__init__()
+        self.columns = [F(f"{prefix}{name}") for name in ("id", "report_kind", "first_report_id", "submitted_at")]
+
+    def get_source_expressions(self):
+        return self.columns
+
+    def set_source_expressions(self, exprs):
+        self.columns = list(exprs)
+
+    def as_sql(self, compiler, connection):
+        (item, _p1), (kind, _p2), (first, _p3), (filed, _p4) = (compiler.compile(c) for c in self.columns)
+        return self.SQL.format(id=item, kind=kind, first=first, filed=filed), []
+
+
+def racing_due_expression(prefix: str = "") -> RacingDue:
+    """The due time of the open clock the item at `prefix` races, as an SQL expression (NULL for none)."""
+    return RacingDue(prefix)
+
+
+def first_reports_racing(ids: list[int]) -> dict[int, datetime]:
+    """{first report id: the due time of the open clock it races} for those of `ids` that race one (one query)."""
+    return dict(Clock.objects.filter(item_id__in=ids, kind__in=RACED_BY_FIRST_REPORTS, stopped_at=None)
+                .order_by().values("item_id").annotate(due=Min("due_at")).values_list("item_id", "due"))
 
 
 def racing_clock(item: Item) -> Clock | None:

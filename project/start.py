@@ -131,7 +131,7 @@ def _director(user: User) -> dict:
     units = unit_ids_where(user, Role.DIRECTOR)
     since = month_start()
     return {
-        "to_sign": list(reviews.signoff_queue(user)[:10]),
+        "to_sign": list(reviews.signoff_queue_by_deadline(user)[:10]),
         "to_sign_count": reviews.signoff_queue(user).count(),
         "to_forward": list(reviews.forward_queue(user)[:10]),
         "chases": alerts.chases_owed(user, units),

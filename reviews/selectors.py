@@ -150,13 +150,19 @@ def _at_source(item: Item, at: datetime | None) -> Holding:
 
 def signoff_queue(user: User) -> QuerySet[Item]:
     """Items I may sign off now (the right SIGN_OFF: my units' items awaiting sign-off, not my own), most urgent
-    and then oldest first."""
+    and then oldest first (SPEC §4)."""
     return (
         SIGN_OFF.listed(user, Item.objects.all())
         .select_related("source_unit", "created_by")
-        .annotate(racing_due=racing_due())
-        .order_by(URGENCY_RANK, F("racing_due").asc(nulls_last=True), "submitted_at", "id")
+        .order_by(URGENCY_RANK, "submitted_at", "id")
     )
+
+
+def signoff_queue_by_deadline(user: User) -> QuerySet[Item]:
+    """signoff_queue, each item with the deadline it races (`racing_due`, submissions.deadlines), the nearest first
+    within an urgency (the director's start page)."""
+    return (signoff_queue(user).annotate(racing_due=racing_due())
+            .order_by(URGENCY_RANK, F("racing_due").asc(nulls_last=True), "submitted_at", "id"))
 
 
 def inbox_for(user: User, *, status: str = Hop.Status.RECEIVED, filters: dict | None = None,

@@ -49,7 +49,7 @@ def _revision(request) -> int | None:
 SIGNOFF_COLUMNS = (
     "id", "title", "body", "classification", "urgency", "submitted_at", "source_unit_id",
     "created_by__display_name", "created_by__first_name", "created_by__last_name", "created_by__username",
-    "report_kind", "follow_up_number", "outcome", "outcome_trail", "outcome_reason", "racing_due",
+    "report_kind", "follow_up_number", "outcome_trail", "outcome_reason",
 )
 
 
@@ -59,6 +59,7 @@ def signoff_list(request):
 
     def listing():
         page = page_of_rows(selectors.signoff_queue(request.user), request.GET.get("page"), PAGE_SIZE, SIGNOFF_COLUMNS)
+        deadlines.add_racing_due(page.object_list)  # the deadline each first report races (a query if any)
         return render_to_string(
             "reviews/_signoff_listing.html",
             # Links are the prefix reversed once plus the id: reversing per row is a visible share of a long list.
@@ -138,8 +139,8 @@ INBOX_TABS = {
 # are named from infohub.tree.unit_names, not joined.
 INBOX_COLUMNS = (
     "id", "item_id", "received_at", "sender_id", "item__title", "item__urgency", "item__classification", "item__category",
-    "item__source_unit_id", "item__report_kind", "item__follow_up_number", "item__outcome", "item__outcome_trail",
-    "item__outcome_reason", "item__outcome_composite_id", "racing_due",
+    "item__source_unit_id", "item__report_kind", "item__follow_up_number", "item__outcome_trail",
+    "item__outcome_reason", "item__outcome_composite_id",
 )
 
 
@@ -150,11 +151,13 @@ def inbox(request):
     shown = {key: request.GET.get(key, "") for key in InboxFilters.base_fields}  # as typed, for the form
 
     def listing():
-        hops = selectors.inbox_for(request.user, status=INBOX_TABS.get(tab, Hop.Status.RECEIVED), filters=filters)
+        hops = selectors.inbox_for(request.user, status=INBOX_TABS.get(tab, Hop.Status.RECEIVED), filters=filters,
+                                   deadlines=False)
         page = page_of_rows(hops, request.GET.get("page"), PAGE_SIZE, INBOX_COLUMNS)
         notes = item_notes([row["item_id"] for row in page.object_list])  # e.g. the topic request it answers
         for row in page.object_list:
             row["notes"] = notes.get(row["item_id"], ())
+        deadlines.add_racing_due(page.object_list, item="item_id", kind="item__report_kind")  # a query if any
         return render_to_string("reviews/_inbox_listing.html", {
             "page": page, "tab": tab, "hop_url": reverse("reviews:hop_detail", args=[0]).removesuffix("0/"),
         }, request)
@@ -198,7 +201,9 @@ def hop_detail(request, pk):
             "can_review": REVIEW.allows(request.user, hop),
             "can_sign_forward": SIGN_FORWARD.allows(request.user, hop),
             "adoptions": Hop.Adoption.choices,
-            "racing": deadlines.racing_of(item),
+            # the deadline it races while this office holds it (awaiting review, or adopted and not yet sent up)
+            "racing": deadlines.racing_of(item) if hop.status in (Hop.Status.RECEIVED, Hop.Status.ADOPTED)
+            and hop.forward != Hop.Forward.FORWARDED else None,
         },
     )
 

@@ -86,3 +86,31 @@ def test_duty_officer_watches_acknowledges_and_sees_a_breach(page: Page, duty_pa
     assert background != "rgba(0, 0, 0, 0)"
     if SCREENSHOTS:
         duty.screenshot(path=f"{SCREENSHOTS}/urgent-queue.png", full_page=True)
+
+
+def test_a_phone_report_is_no_new_emergency_and_keeps_its_deadline(page: Page, live_server, network, settings):
+    """Issue 13, point 5: logging a phone report starts the written report's clock for an emergency already in the
+    queue; the page does not announce it as new, and its deadline is the one the call met."""
+    settings.INFOHUB_QUEUE_REFRESH_SECONDS = 1
+    duty_officer = person(network.city, Role.DUTY_OFFICER, username="lj_duty", display_name="黄值班")
+    item = submissions.item_create(actor=network.clerk, unit=network.county, data={
+        "title": "东湖区一桥梁垮塌", "body": "今晨东湖区一桥梁垮塌，正在搜救。", "category": "emergency",
+        "contact_phone": "0571-88886666", "event_place": "东湖区", "event_grade": "general",
+        "event_time": timezone.now() - timedelta(minutes=30)})
+    submissions.item_submit(actor=network.clerk, item=item)
+    log_in(page, live_server, duty_officer)
+    page.goto(f"{live_server.url}/alerts/")
+    row = page.locator("tr.clock-row", has_text="东湖区一桥梁垮塌")
+    expect(row).to_have_count(1)  # the city office watches its own deadline
+    city = Clock.objects.get(item=item, level="city")
+
+    from alerts import services as alerts
+    written = alerts.phone_report(actor=duty_officer, clock=city, note="东湖区值班室电话报告")
+
+    # the written report's row replaces the city's, due when the call's deadline was (an hour after the call would
+    # be half an hour earlier)
+    expect(page.locator(f'tr[data-clock="{written.pk}"]')).to_be_visible(timeout=5000)
+    assert written.due_at == city.due_at
+    page.wait_for_timeout(1500)  # another refresh
+    expect(page.locator("[data-alert-banner]")).to_be_hidden()
+    expect(page.locator("tr.clock-row.new")).to_have_count(0)
