@@ -277,9 +277,9 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     def feedback(self, request, pk=None):
         assignment = self.get_object()
-        data = request.data.copy() if hasattr(request.data, "copy") else dict(request.data)
+        # read, never copied: a copy of multipart data deep-copies its files, and one Django spooled to disk won't pickle
         files = request.FILES.getlist("files") if hasattr(request, "FILES") else []
-        body = FeedbackPostSerializer(data={"kind": data.get("kind"), "text": data.get("text")})
+        body = FeedbackPostSerializer(data={"kind": request.data.get("kind"), "text": request.data.get("text")})
         body.is_valid(raise_exception=True)
         feedback = _call(services.feedback_post, actor=request.user, assignment=assignment,
                          kind=body.validated_data["kind"], text=body.validated_data["text"], files=files)

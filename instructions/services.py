@@ -188,7 +188,7 @@ def assign(*, actor: User, instruction: Instruction, lead: Unit, supporting: lis
                                         "leader": instruction.leader, "title": instruction.title[:60],
                                         "due": _hm(due)})
         audit_record(actor=actor, action="instruction.assign", obj=instruction, from_state=Instruction.State.REGISTERED,
-                     to_state=instruction.state, data={"lead": lead.pk, "supporting": [u.pk for u in supporting],
+                     to_state=instruction.state, reason=asked, data={"lead": lead.pk, "supporting": [u.pk for u in supporting],
                                                        "working_days": working_days, "due_at": due.isoformat()})
     return instruction
 
@@ -438,7 +438,7 @@ def report(*, actor: User, instruction: Instruction, text: str) -> Instruction:
         instruction.state = Instruction.State.REPORTED
         instruction.save()
         audit_record(actor=actor, action="instruction.report", obj=instruction, from_state=Instruction.State.ASSIGNED,
-                     to_state=instruction.state)
+                     to_state=instruction.state, reason=text)
         tell(people=[instruction.leader], groups=[], obj=instruction, verb="instruction.reported",
              text=_("Report on your instruction on “%(title)s”: %(text)s") % {"title": instruction.title[:40],
                                                                             "text": text[:100]},
@@ -465,7 +465,9 @@ def close(*, actor: User, instruction: Instruction) -> Instruction:
 
 
 def reopen(*, actor: User, instruction: Instruction, asked: str, working_days: int = DEFAULT_WORKING_DAYS) -> Instruction:
-    """回访: a later check finds more to do. Every unit owes feedback again, by a new due time."""
+    """回访: a later check finds more to do. Every unit owes feedback again, by a new due time. `asked` becomes what is
+    asked now; what was asked and reported before stays in the trail (the audit rows of assign, report and reopen
+    carry their texts), and the last report stays on the instruction until the next one replaces it."""
     _check_days(working_days)
     if not asked.strip():
         raise ValidationError({"asked": _("Say what the check found and what is asked now.")})

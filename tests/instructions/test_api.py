@@ -9,6 +9,8 @@ from rest_framework.test import APIClient
 from followup import calendar
 from instructions.models import Assignment, Extension, Feedback, Instruction
 
+from .conftest import assigned
+
 pytestmark = pytest.mark.django_db
 
 
@@ -112,3 +114,17 @@ def test_more_time_through_the_api(office, traveller):
     assert answer.status_code == 200 and answer.json()["due_after"] == "2026-10-10T18:00:00+08:00"
     assert Extension.objects.get().state == "granted"
     assert Feedback.objects.count() == 0
+
+
+def test_feedback_with_a_file_spooled_to_disk(office, settings):
+    """A file over FILE_UPLOAD_MAX_MEMORY_SIZE is a temporary file on disk: the feedback is written all the same
+    (it was a 500 while the view copied the request's data, files included)."""
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    instruction = assigned(office, supporting=False)
+    lead = instruction.assignments.get()
+    as_(office.county_clerk).post(f"/api/instructions/assignments/{lead.pk}/sign/")
+    upload = SimpleUploadedFile("现场照片.pdf", b"%PDF-1.4 " + b"x" * 20_000, content_type="application/pdf")
+    answer = as_(office.county_clerk).post(f"/api/instructions/assignments/{lead.pk}/feedback/",
+                                           {"kind": "final", "text": "已办理。", "files": [upload]}, format="multipart")
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["attachments"] == ["现场照片.pdf"]

@@ -90,7 +90,7 @@ def test_assign_checks_units_and_days(office):
     assert Assignment.objects.count() == 2
 
 
-def test_the_whole_way_sign_feedback_review_report_close_reopen(office, traveller):
+def test_the_whole_way_sign_feedback_review_report_close_reopen(office, traveller, client):
     instruction = assigned(office)
     lead = instruction.assignments.get(unit=office.county)
     support = instruction.assignments.get(unit=office.other)
@@ -152,6 +152,11 @@ def test_the_whole_way_sign_feedback_review_report_close_reopen(office, travelle
                    .order_by("id").values_list("action", flat=True))
     assert actions == ["instruction.write", "instruction.assign", "instruction.report", "instruction.close",
                        "instruction.reopen"]
+    # what was asked and reported before the check is still there to read, beside what is asked now
+    client.force_login(office.editor)
+    page = client.get(instruction.get_absolute_url()).content.decode()
+    for text in ("请牵头研究落实，报送办理情况。", "东湖区、西岭县已按批示要求办理完毕。", "回访发现仍有问题，请继续整改。"):
+        assert text in page, text
 
 
 def test_due_at_the_end_of_the_working_day_before_a_holiday(office, traveller):
