@@ -30,6 +30,9 @@ Message = tuple[list[int], str, str, bool]
 class Outbox:
     messages: list[Message] = field(default_factory=list)
     people: dict[tuple[str, int], list[User]] = field(default_factory=dict)
+    # Who of these people may see an object with these facts (infohub.access.who_may_see), asked once per batch:
+    # a batch meets the same few units and offices in every row.
+    allowed: dict[tuple, list[User]] = field(default_factory=dict)
 
     def holders(self, role: str, unit_id: int) -> list[User]:
         if (role, unit_id) not in self.people:
@@ -75,7 +78,13 @@ def tell(*, groups: list[tuple[str, int | None]], people: list[User] = (), obj, 
         if unit_id is not None:
             for person in outbox.holders(role, unit_id):
                 recipients[person.pk] = person
-    allowed = access.who_may_see(recipients.values(), obj)
+    key = _facts_key(obj, recipients) if batch is not None else None
+    if key is not None and key in outbox.allowed:
+        allowed = outbox.allowed[key]
+    else:
+        allowed = access.who_may_see(recipients.values(), obj)
+        if key is not None:
+            outbox.allowed[key] = allowed
     if not allowed:
         return 0
     notify(recipients=allowed, verb=verb, text=text, url=url)
@@ -85,6 +94,37 @@ def tell(*, groups: list[tuple[str, int | None]], people: list[User] = (), obj, 
     else:
         _send_after_commit([message])
     return len(allowed)
+
+
+def _facts_key(obj, recipients: dict) -> tuple | None:
+    """What the access rule reads of `obj` — its unit, the offices it reached, its mark, its jurisdiction — when all
+    of it is on the row or on rows loaded with it (select_related); None when a fact would need a query (then the
+    rule is asked as usual)."""
+    facts = access.facts_of(type(obj))
+    values = []
+    for lookup in (facts.unit, facts.mark, facts.jurisdiction, *facts.reached):
+        known, value = _loaded(obj, lookup) if lookup else (True, None)
+        if not known:
+            return None
+        values.append(value)
+    return (type(obj), *values, tuple(sorted(recipients)))
+
+
+def _loaded(obj, lookup: str) -> tuple[bool, object]:
+    """(True, the value of `lookup` on `obj`) when reading it costs no query, else (False, None)."""
+    value = obj
+    for name in lookup.split("__"):
+        if value is None:
+            return True, None
+        try:
+            field = value._meta.get_field(name)
+        except Exception:
+            return False, None
+        if field.is_relation and name == field.name:  # the related row itself, not its id
+            if not (field.many_to_one or field.one_to_one) or name not in value._state.fields_cache:
+                return False, None
+        value = getattr(value, name)
+    return True, value
 
 
 @shared_task(name="followup.deliver", ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5,

@@ -138,3 +138,22 @@ def test_a_poisoned_row_is_set_aside_and_the_others_move(office, traveller, monk
     REGISTERED[Assignment].release(Assignment.objects.filter(pk=lead.pk), actor=office.director)
     sweep_all()
     assert keys(lead) == ["1:chase"]
+
+
+def test_a_batch_asks_the_access_rule_once_per_kind_of_row_and_never_guesses(office):
+    """The sweep's notices ask infohub.access who may see each row; within a batch the answer is kept for rows whose
+    facts (unit, office, mark) are the same and loaded with them — and not kept when a fact would need a query."""
+    from followup.delivery import _facts_key
+
+    instruction = assigned(office)
+    rows = list(Assignment.objects.select_related("instruction").order_by("role"))
+    people = {office.county_clerk.pk: office.county_clerk}
+    lead, support = rows
+    assert _facts_key(lead, people) != _facts_key(support, people)  # another unit
+    same = Assignment.objects.select_related("instruction").get(pk=lead.pk)
+    assert _facts_key(same, people) == _facts_key(lead, people)
+    instruction.classification = "secret"
+    instruction.save()
+    marked = Assignment.objects.select_related("instruction").get(pk=lead.pk)
+    assert _facts_key(marked, people) != _facts_key(lead, people)  # another mark
+    assert _facts_key(Assignment.objects.get(pk=lead.pk), people) is None  # the mark's row not loaded: ask
