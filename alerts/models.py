@@ -221,6 +221,22 @@ class Escalation(models.Model):
     def __str__(self) -> str:
         return f"{self.clock_id}:{self.key}"
 
+    @property
+    def label(self) -> str:
+        """What the key means to a reader: "Reminder at half time", "Reminder 30 minutes before the deadline",
+        "Deadline passed: escalated" (a second breach of a moved clock counted), "Not acknowledged: escalation 2"."""
+        kind, _dash, number = self.key.partition("-")
+        if kind == "half":
+            return str(_("Reminder at half time"))
+        if kind == "before" and number.isdigit():
+            return str(_("Reminder %(minutes)s minutes before the deadline") % {"minutes": number})
+        if kind == "breach":
+            return str(_("Deadline passed: escalated") if not number else
+                       _("Deadline passed again: escalation %(n)s") % {"n": number})
+        if kind == "ack" and number.isdigit():
+            return str(_("Not acknowledged: escalation %(n)s") % {"n": number})
+        return self.key
+
 
 class Chase(models.Model):
     """催报: a duty officer learned of an event from another channel and expects a unit to report it."""

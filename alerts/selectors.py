@@ -29,6 +29,16 @@ def urgent_queue(user: User) -> QuerySet[Clock]:
     )
 
 
+def queue_counts(clocks: QuerySet[Clock], now) -> dict[str, int]:
+    """{"open", "overdue", "unacknowledged"}: how many of `clocks` (an urgent queue) are open, past their due time
+    at `now` (marked late or not yet), and not yet acknowledged. One statement."""
+    return clocks.order_by().aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=Q(due_at__lte=now)),
+        unacknowledged=Count("id", filter=Q(acknowledged_at=None)),
+    )
+
+
 def clock_for(user: User, pk, *, read: str | None = None) -> Clock:
     """A clock the user may see (the waiting office's people, the reporting unit's, within their clearance of the
     emergency's mark); otherwise Http404. `read` names the door when the emergency is shown (audited if classified)."""

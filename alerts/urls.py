@@ -6,6 +6,7 @@ app_name = "alerts"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("wall/", views.wall, name="wall"),
     path("clocks/<int:pk>/", views.clock_detail, name="clock_detail"),
     path("clocks/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("clocks/<int:pk>/phone/", views.phone_report, name="phone_report"),

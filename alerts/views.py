@@ -26,6 +26,7 @@ from .templatetags.queue_rows import QUEUE_COLUMNS, queue_rows
 
 QUEUE_SIZE = 50
 QUEUE_COUNT_CAP = 1000  # past a thousand open deadlines the exact number tells a duty officer nothing
+WALL_SIZE = 10  # rows a 1920×1080 wall screen shows in type read across the room
 
 
 @login_required
@@ -53,6 +54,33 @@ def queue(request):
     rows, pagination, number = listcache.rendered("queue", scopes, key, rows_and_pages, renew_after=10)
     return render(request, "alerts/queue.html", {
         "rows": rows, "pagination": pagination, "page_number": number, "is_duty": bool(offices),
+        "refresh_seconds": settings.INFOHUB_QUEUE_REFRESH_SECONDS,
+    })
+
+
+@login_required
+def wall(request):
+    """The urgent queue on a wall screen (SPEC §10: read across the duty room, with sound): no navigation, the
+    WALL_SIZE deadlines with least time left in large type, and how many are open, overdue and not acknowledged in
+    all. htmx asks again every few seconds for the rows and the counts (swapped out of band), kept as the queue's
+    rows are (infohub.listcache: drawn anew when ten seconds old or when a clock of the offices changes)."""
+    clocks = selectors.urgent_queue(request.user)
+
+    def rows_and_counts():
+        now = timezone.now()
+        rows = clocks.values(*QUEUE_COLUMNS)[:WALL_SIZE]
+        return (render_to_string("alerts/_queue_rows.html", {"rows": rows, "now": now}),
+                selectors.queue_counts(clocks, now))
+
+    offices = unit_ids_where(request.user, Role.DUTY_OFFICER)
+    scopes = [listcache.NAMES, *map(listcache.office, sorted(offices))]
+    key = (sorted(offices), *listcache.reader_key(request))
+    rows, counts = listcache.rendered("wall-rows", scopes, key, rows_and_counts, renew_after=10)
+    context = {"rows": rows, "counts": counts, "wall_size": WALL_SIZE}
+    if request.htmx:
+        return HttpResponse(rows + render_to_string("alerts/_wall_counts.html", {**context, "oob": True}))
+    return render(request, "alerts/wall.html", {
+        **context, "offices": Unit.objects.filter(pk__in=offices).order_by("path"),
         "refresh_seconds": settings.INFOHUB_QUEUE_REFRESH_SECONDS,
     })
 

@@ -11,5 +11,12 @@ python manage.py seed_demo
 
 # honcho hands $PORT to the first Procfile entry (web), +100 for each further one.
 export PORT="${PORT:-8000}"
-echo "InfoHub: http://${BIND:-127.0.0.1}:${PORT}/   (Ctrl-C stops everything)"
+# Links in e-mail start with the address web serves (honcho gives the worker and beat ports of their own, so each
+# process is told the web's here, once). Set INFOHUB_SITE_URL when people reach it by another name.
+if [[ -z "${INFOHUB_SITE_URL:-}" ]]; then
+  host="${BIND:-127.0.0.1}"
+  [[ "$host" == "0.0.0.0" ]] && host="$(hostname -f 2>/dev/null || hostname)"
+  export INFOHUB_SITE_URL="http://${host}:${PORT}"
+fi
+echo "InfoHub: ${INFOHUB_SITE_URL}/   (Ctrl-C stops everything)"
 exec honcho start -f Procfile

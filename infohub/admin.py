@@ -1,10 +1,15 @@
+import json
+
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import params
-from .models import AuditLog, Notification, RoleAssignment, Unit, User
+from .models import AUDIT_ACTION_LABELS, AuditLog, Notification, RoleAssignment, Unit, User
 from .roster.admin import RosterImportMixin, RosterLinks
 
 
@@ -59,14 +64,77 @@ class RoleAssignmentAdmin(RosterLinks, SafeAutocomplete, admin.ModelAdmin):
     list_select_related = ["user", "unit"]
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """The audit log's actions by their readers' labels (each app registers its own), not their codes."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return sorted(((code, label) for code, label in AUDIT_ACTION_LABELS.items()), key=lambda pair: str(pair[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+class AuditObjectFilter(admin.SimpleListFilter):
+    """What an audit row is about, by the model's name ("information item"), not its label ("submissions.item")."""
+
+    title = _("object")
+    parameter_name = "object_type"
+
+    def lookups(self, request, model_admin):
+        models = [m for m in apps.get_models() if m._meta.app_label in ("infohub", "submissions", "reviews", "alerts",
+                                                                        "publications")]
+        return sorted(((m._meta.label_lower, m._meta.verbose_name) for m in models), key=lambda pair: str(pair[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(object_type=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
-    """Read-only: the log is append-only."""
+    """Read-only: the log is append-only. Actions and states by their readers' labels (infohub.models)."""
 
-    list_display = ["created_at", "actor", "action", "object_type", "object_id", "from_state", "to_state"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["object_id", "actor__username", "reason"]
+    list_display = ["when", "who", "what", "about", "change", "why"]
+    list_filter = [AuditActionFilter, AuditObjectFilter]
+    search_fields = ["object_id", "actor__username", "actor__display_name", "reason"]
     list_select_related = ["actor"]
+    fields = readonly_fields = ["when", "who", "what", "about", "change", "why", "details"]
+
+    @admin.display(description=_("time"), ordering="created_at")
+    def when(self, row):
+        return timezone.localtime(row.created_at).strftime("%Y-%m-%d %H:%M:%S")
+
+    @admin.display(description=_("person"), ordering="actor")
+    def who(self, row):
+        return row.actor or "—"
+
+    @admin.display(description=_("reason"))
+    def why(self, row):
+        return row.reason
+
+    @admin.display(description=_("action"), ordering="action")
+    def what(self, row):
+        return row.action_label
+
+    @admin.display(description=_("object"))
+    def about(self, row):
+        try:
+            name = apps.get_model(row.object_type)._meta.verbose_name
+        except (LookupError, ValueError):
+            name = row.object_type
+        return f"{name} #{row.object_id}"
+
+    @admin.display(description=_("state change"))
+    def change(self, row):
+        if row.from_state == row.to_state:
+            return row.to_label or "—"
+        return f"{row.from_label or '∅'} → {row.to_label or '∅'}"
+
+    @admin.display(description=_("details"))
+    def details(self, row):
+        return format_html('<pre data-raw>{}</pre>', json.dumps(row.data, ensure_ascii=False, indent=2))
 
     def has_add_permission(self, request):
         return False

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from .models import RoleAssignment, Unit, User
 from .roles import unit_ids_where
+from .text import NormalizingFormParser, NormalizingJSONParser, NormalizingMultiPartParser
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -85,6 +86,8 @@ class TokenApi(ObtainAuthToken):
 
     permission_classes = [AllowAny]  # as ObtainAuthToken's empty list, but the schema then says anyone may call it
     serializer_class = TokenRequestSerializer
+    # ObtainAuthToken names DRF's own parsers: the normalising ones instead (a NUL in a username reached axes' query).
+    parser_classes = [NormalizingFormParser, NormalizingMultiPartParser, NormalizingJSONParser]
 
     def post(self, request, *args, **kwargs):
         credentials = {"username": str(request.data.get("username", ""))[:150]}

@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
-    "axes",
+    "infohub.vendor_apps.AxesConfig",  # django-axes, named in the reader's language
     "import_export",
     "infohub",
     "submissions",
@@ -228,8 +228,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
         "infohub.text.NormalizingJSONParser",  # strings normalised as form fields are (infohub.text)
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "infohub.text.NormalizingFormParser",
+        "infohub.text.NormalizingMultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "infohub.pagination.ApiPagination",  # a page that is no page number is 400
     "PAGE_SIZE": 50,
@@ -248,7 +248,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # every operation documents every error status it can answer, with the one error shape (infohub.api_errors)
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "infohub.api_errors.document_errors"],
@@ -327,6 +326,14 @@ INFOHUB_PUBLICATION_PREPARE_EXPORTS = env.bool("INFOHUB_PUBLICATION_PREPARE_EXPO
 
 # An emergency's event time may not lie in the future (beyond clock drift) nor absurdly far back.
 INFOHUB_EVENT_TIME_MAX_AGE_DAYS = env.int("INFOHUB_EVENT_TIME_MAX_AGE_DAYS", default=365)
+
+# Likely duplicates (SPEC §3: the same event filed by several units; submissions.selectors.likely_duplicates):
+# items of the same category whose event times (emergencies; else filing times) lie this close, at the same place,
+# whose titles or texts share at least this share of their two-character pieces (Dice coefficient, 0–1; titles half
+# of it when both name one place).
+INFOHUB_DUPLICATE_EVENT_HOURS = env.float("INFOHUB_DUPLICATE_EVENT_HOURS", default=12)
+INFOHUB_DUPLICATE_FILED_DAYS = env.float("INFOHUB_DUPLICATE_FILED_DAYS", default=3)
+INFOHUB_DUPLICATE_SIMILARITY = env.float("INFOHUB_DUPLICATE_SIMILARITY", default=0.3)
 
 LOGGING = {
     "version": 1,

@@ -25,7 +25,7 @@ from django.http import HttpResponse, JsonResponse, QueryDict
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import DataAndFiles, FormParser, JSONParser, MultiPartParser
 
 # Full-width ASCII letters and digits (U+FF10–FF19, FF21–FF3A, FF41–FF5A) → ASCII.
 _WIDTH = {code: code - 0xFEE0 for code in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
@@ -100,6 +100,22 @@ class NormalizingJSONParser(JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         return _clean_json(super().parse(stream, media_type, parser_context))
+
+
+class NormalizingFormParser(FormParser):
+    """The API's form parser (DRF reads the body itself, not the request.POST the middleware cleaned): every field
+    cleaned as a page's form field is, so a control character (NUL) reaches neither the database nor axes."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return _clean_querydict(super().parse(stream, media_type, parser_context))
+
+
+class NormalizingMultiPartParser(MultiPartParser):
+    """The API's multipart parser: its fields cleaned as a form's are (the files as they came)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        return DataAndFiles(_clean_querydict(parsed.data), parsed.files)
 
 
 # A mobile (11 digits, 1[3-9]…), or a landline with its area code (010, 02x, 0xxx; then 7–8 digits), either

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -58,3 +59,8 @@ def healthz(request):
     checks["quarantined"] = sum(job.get("quarantined", 0) for job in jobs.values())
     checks["periodic"] = jobs
     return JsonResponse(checks, status=200 if healthy else 503)
+
+
+def favicon(request):
+    """/favicon.ico, which browsers ask for on pages that name no icon (the API's JSON, files): the site's icon."""
+    return redirect(static("favicon.svg"), permanent=True)

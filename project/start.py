@@ -87,7 +87,7 @@ def _returned(user: User, found: dict) -> list[Task]:
 
 
 def _drafts(user: User, found: dict) -> list[Task]:
-    return [Task(_("Draft"), item.title, reverse("submissions:item_edit", args=[item.pk]), item.racing_due,
+    return [Task(_("Draft"), item.heading, reverse("submissions:item_edit", args=[item.pk]), item.racing_due,
                  report=item.report_label)
             for item in found["drafts"]]
 

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from infohub import views as core_views
 from infohub.forms import LoginForm
@@ -14,6 +15,7 @@ urlpatterns = [
     path("notifications/", core_views.notifications, name="notifications"),
     path("notifications/read/", core_views.notifications_read, name="notifications_read"),
     path("healthz/", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -28,7 +30,9 @@ urlpatterns = [
     path("api/", include("project.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # ReDoc's page shows Redocly's logo from their CDN, which an intranet cannot reach: the API's documentation is the
+    # Swagger UI page, served with everything it loads (drf-spectacular-sidecar).
+    path("api/redoc/", RedirectView.as_view(pattern_name="api-docs"), name="api-redoc"),
 ]
 
 handler404 = "infohub.api_errors.not_found"  # JSON with the error shape under /api/

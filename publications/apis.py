@@ -189,6 +189,26 @@ class ExportSerializer(serializers.ModelSerializer):
         return f"/api/publications/issues/{export.issue_id}/download/{export.format}/"
 
 
+def _query(serializer_class, request) -> dict:
+    """The query string parsed by `serializer_class`: a parameter that is none of what the schema says is 400 naming
+    it (the same error shape as a body's), never quietly ignored."""
+    query = serializer_class(data={key: request.query_params.get(key) for key in request.query_params})
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+class IssueListQuery(serializers.Serializer):
+    tab = serializers.ChoiceField(choices=list(selectors.TABS), required=False)
+    type = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    year = serializers.IntegerField(required=False, min_value=1, max_value=9999)
+
+
+class CandidateQuery(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    category = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    sender = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+
 def _body(serializer_class, request) -> dict:
     body = serializer_class(data=request.data)
     body.is_valid(raise_exception=True)
@@ -242,9 +262,11 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     parser_classes = [JSONParser]  # bodies are JSON objects; anything else is 415
 
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.issue_list(self.request.user, tab=params.get("tab", ""), ptype=params.get("type", ""),
-                                    year=params.get("year", ""))
+        if self.action != "list":
+            return selectors.issue_list(self.request.user)
+        query = _query(IssueListQuery, self.request)
+        return selectors.issue_list(self.request.user, tab=query.get("tab", ""), ptype=str(query.get("type", "")),
+                                    year=str(query.get("year", "")))
 
     def get_object(self):
         read = "api" if self.request.method == "GET" else None  # what an action answers is not a read of it
@@ -292,9 +314,9 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["get"])
     def candidates(self, request, pk=None):
         issue = self.get_object()
-        params = request.query_params
-        hops = selectors.candidates(request.user, issue, q=params.get("q", ""), category=params.get("category", ""),
-                                    sender=params.get("sender", "")).values(*selectors.CANDIDATE_COLUMNS)
+        query = _query(CandidateQuery, request)
+        hops = selectors.candidates(request.user, issue, q=query.get("q", ""), category=query.get("category", ""),
+                                    sender=str(query.get("sender", ""))).values(*selectors.CANDIDATE_COLUMNS)
         page = self.paginate_queryset(hops)
         return self.get_paginated_response(CandidateSerializer(page, many=True).data)
 

@@ -12,6 +12,7 @@ AUDIT_ACTIONS = {
     "hop.forward_request": _("proposed reporting upward"),
     "hop.forwarded": _("signed and reported upward"),
     "hop.forward_declined": _("declined reporting upward"),
+    "item.same_event": _("marked as the same event as another item"),
 }
 
 

@@ -7,20 +7,22 @@ from datetime import datetime, timedelta
 
 from django.db import models
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from infohub import access
+from infohub.errors import ActionRefused
 from infohub.models import AuditLog, Level, Role, Unit, User
 from infohub.roles import unit_ids_where
 from infohub.tree import units_reporting_to
 from submissions.deadlines import racing_due
 from submissions.models import Category, Item, Outcome, Urgency
-from submissions.selectors import item_for, item_search
+from submissions.selectors import Duplicate, item_for, item_search, likely_duplicates
 
 from .models import Hop
-from .permissions import SIGN_FORWARD, SIGN_OFF
+from .permissions import REVIEW, SIGN_FORWARD, SIGN_OFF
 
 URGENCY_RANK = Case(
     *[When(urgency=value, then=Value(Urgency.rank(value))) for value in Urgency.values],
@@ -247,6 +249,56 @@ def hop_for(user: User, pk, *, read: str | None = None) -> Hop:
     return access.get_visible(user, hops, pk, read=read)
 
 
+# --- likely duplicates (SPEC §3) ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A likely duplicate of `item` as one reader is offered it: `hop` and `other_hop` are the two items' open hops at
+    one office where the reader is an editor (then the two can be merged there), else None."""
+
+    item: Item
+    duplicate: Duplicate
+    hop: Hop | None = None
+    other_hop: Hop | None = None
+
+
+def other_item_for(user: User, pk) -> Item:
+    """The item `pk` named in a request about another item (the one to link it with): ActionRefused "No such item"
+    when it is no id or not one the user may see — the request itself is about an item they do see."""
+    try:
+        return item_for(user, pk)
+    except Http404:
+        raise ActionRefused(_("No such item.")) from None
+
+
+def _open_hops(user: User, item_ids) -> dict[int, dict[int, Hop]]:
+    """{item id: {office id: hop}} of the items' hops still awaiting review at offices where `user` is an editor."""
+    hops: dict[int, dict[int, Hop]] = {}
+    for hop in REVIEW.listed(user, Hop.objects.filter(item_id__in=item_ids, status=Hop.Status.RECEIVED)):
+        hops.setdefault(hop.item_id, {})[hop.office_id] = hop
+    return hops
+
+
+def suggestions_for(user: User, items: list[Item], *, limit: int = 5) -> list[Suggestion]:
+    """For each of `items`, its likely duplicates that `user` may see (submissions.selectors.likely_duplicates), with
+    the hops to merge them by when both await review at one office of the user's. A pair of items that are both
+    in `items` is offered once. Three statements in all."""
+    found = likely_duplicates(user, items, limit=limit)
+    pairs = [(item, duplicate) for item in items for duplicate in found.get(item.pk, ())]
+    hops = _open_hops(user, {i.pk for i, _d in pairs} | {d.item.pk for _i, d in pairs}) if pairs else {}
+    seen, suggestions = set(), []
+    for item, duplicate in pairs:
+        pair = frozenset((item.pk, duplicate.item.pk))
+        if pair in seen:
+            continue
+        seen.add(pair)
+        mine, theirs = hops.get(item.pk, {}), hops.get(duplicate.item.pk, {})
+        office = next((office for office in mine if office in theirs), None)
+        suggestions.append(Suggestion(item, duplicate, mine.get(office), theirs.get(office)))
+    return suggestions
+
+
 # --- lineage -------------------------------------------------------------------------------------------------
 
 
@@ -306,5 +358,6 @@ def lineage_of(user: User, item_pk, *, read: str | None = "lineage") -> Lineage:
         stages=[s for s in stages if s is not None],
         adopted_at=[h for h in own_hops if h.status == Hop.Status.ADOPTED],
         credited=credited_units(item),
-        sources=list(item.merged_from.select_related("source_unit")),
+        # Only the sources the reader may open are named (an office above sees the composite, not what it was made of).
+        sources=list(access.visible(user, item.merged_from.select_related("source_unit")).order_by("submitted_at", "id")),
     )

@@ -16,14 +16,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from infohub import access, listcache
-from infohub.errors import ActionRefused, IllegalTransition, StaleRevision
+from infohub.errors import ActionRefused, IllegalTransition, NotPermitted, StaleRevision
 from infohub.models import Classification, Role, Unit, User
+from infohub.roles import holds
 from infohub.selectors import people_with
 from infohub.services import audit_record, notify
 from infohub.tree import destination_of
 from submissions.models import Item, ReportKind, Urgency
 from submissions.services import item_revise_filed
 
+from .duplicates import tell_likely_duplicates
 from .models import Hop
 from .permissions import DECLINE_FORWARD, RETURN_AT_SIGN_OFF, REVIEW, SIGN_FORWARD, SIGN_OFF
 from .selectors import outcome_of
@@ -93,6 +95,7 @@ def _deliver(*, item: Item, office: Unit, sender: Unit, previous: Hop | None, at
     )
     _refresh_outcomes(item)
     item_received.send(sender=Hop, item=item, hop=hop, office=office, at=at)
+    transaction.on_commit(lambda: tell_likely_duplicates.delay(hop.pk))
     notify(
         recipients=access.who_may_see(people_with(Role.EDITOR, office.pk), item),
         verb="item.arrived",
@@ -364,3 +367,36 @@ def forward_decline(*, actor: User, hop: Hop, reason: str) -> Hop:
                    text=_("Not reported upward: %(title)s — %(reason)s") % {"title": item.title, "reason": reason},
                    url=reverse("reviews:hop_detail", args=[hop.pk]))
     return hop
+
+
+# --- likely duplicates (SPEC §3) -------------------------------------------------------------------------------
+
+
+def may_mark_same_event(user: User, item: Item) -> bool:
+    """Whether `user` may mark `item` as the same event as another item they see: an information officer of its unit
+    (when filing), or an editor of an office it reached (in the inbox). Seeing the item is asked separately."""
+    return holds(user, Role.CLERK, item.source_unit_id) or REVIEW.listed(user, Hop.objects.filter(item=item)).exists()
+
+
+def same_event_mark(*, actor: User, item: Item, other: Item) -> bool:
+    """Mark two items as reports of one event (一事一报: their related items, both ways), so each shows the other and
+    neither is suggested as a likely duplicate of the other again. Both must be visible to `actor`, who may mark
+    either (`may_mark_same_event`). Audited on both items. False, and nothing written, when they already are."""
+    if item.pk == other.pk:
+        raise ActionRefused(_("Choose another item: an item is the same event as itself already."))
+    if not (access.may_see(actor, item) and access.may_see(actor, other)):
+        raise NotPermitted(_("You may only link items you may see."))
+    if not (may_mark_same_event(actor, item) or may_mark_same_event(actor, other)):
+        raise NotPermitted(_("Only an information officer of the items' units or an editor who received them can "
+                             "link them."))
+    with transaction.atomic():
+        locked = list(Item.objects.select_for_update().filter(pk__in=[item.pk, other.pk]).order_by("pk"))
+        if len(locked) != 2:
+            raise ActionRefused(_("No such item."))
+        first, second = locked
+        if first.related_items.filter(pk=second.pk).exists():
+            return False
+        first.related_items.add(second)
+        for one, another in ((first, second), (second, first)):
+            audit_record(actor=actor, action="item.same_event", obj=one, data={"item": another.pk})
+    return True

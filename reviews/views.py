@@ -4,9 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +21,7 @@ from submissions import deadlines
 from submissions.extensions import item_notes
 from submissions.forms import ItemForm
 from submissions.models import Category, Item, Urgency
-from submissions.selectors import item_for, version_diff
+from submissions.selectors import composite_sources, item_for, version_diff
 
 from . import selectors, services
 from .forms import InboxFilters
@@ -190,12 +192,16 @@ def hop_detail(request, pk):
     versions = list(item.versions.select_related("edited_by"))
     diff = version_diff(versions[0], versions[-1]) if len(versions) > 1 else {}
     labels = {name: Item._meta.get_field(name).verbose_name for name in Item.CONTENT_FIELDS}
+    sources, hidden_sources = composite_sources(request.user, item)
     return render(
         request,
         "reviews/hop_detail.html",
         {
             "hop": hop,
             "item": item,
+            "attachments": item.attachments.all(),
+            "sources": sources,
+            "hidden_sources": hidden_sources,
             "versions": versions,
             "diff": [(labels[name], segments) for name, segments in diff.items()],
             "can_review": REVIEW.allows(request.user, hop),
@@ -283,6 +289,61 @@ def merge(request):
     body = request.POST.get("body") or "\n\n".join(f"{h.item.source_unit.name}：{h.item.body}" for h in hops)
     title = request.POST.get("title") or hops[0].item.title
     return render(request, "reviews/merge.html", {"hops": hops, "title": title, "body": body})
+
+
+# --- likely duplicates (SPEC §3), drawn by htmx after the page they sit on ------------------------------------
+
+
+def _duplicates_panel(request, suggestions, *, template: str, **context):
+    """The panel of suggestions, or nothing at all when there are none (the page keeps no empty box)."""
+    if not suggestions:
+        return HttpResponse("")
+    return render(request, template, {"suggestions": suggestions, **context})
+
+
+@login_required
+def item_duplicates(request, pk):
+    """Items likely on the same event as item `pk` that the reader may see, each with one-click "same event" and,
+    where both await review at the reader's office, "merge". A fragment for the item and review pages."""
+    item = item_for(request.user, pk)
+    return _duplicates_panel(request, selectors.suggestions_for(request.user, [item]),
+                             template="reviews/_duplicates.html", item=item,
+                             can_mark=services.may_mark_same_event(request.user, item))
+
+
+@login_required
+def inbox_duplicates(request):
+    """Likely duplicates among the items on the inbox page being read (its query string: tab, filters, page), each
+    pair once: a fragment the inbox asks for after it is drawn, so the list itself costs nothing more."""
+    if INBOX_TABS.get(request.GET.get("tab", "received")) != Hop.Status.RECEIVED:
+        return HttpResponse("")
+    hops = selectors.inbox_for(request.user, filters=InboxFilters(request.GET).filters())
+    page = page_of_rows(hops, request.GET.get("page"), PAGE_SIZE, ("item_id",))
+    items = list(Item.objects.filter(pk__in=[row["item_id"] for row in page.object_list])
+                 .select_related("source_unit").defer("search_document"))
+    suggestions = [s for s in selectors.suggestions_for(request.user, items) if not s.duplicate.linked]
+    return _duplicates_panel(request, suggestions, template="reviews/_inbox_duplicates.html")
+
+
+@login_required
+@require_POST
+def same_event(request, pk):
+    """Mark item `pk` and the item `other` (POST) as one event. htmx gets the mark in place of the button."""
+    item = item_for(request.user, pk)
+    try:
+        other = selectors.other_item_for(request.user, request.POST.get("other"))
+        services.same_event_mark(actor=request.user, item=item, other=other)
+    except ActionRefused as refused:
+        if request.htmx:
+            return HttpResponse(refused.message, status=refused.status_code)
+        _refused(request, refused)
+    else:
+        if request.htmx:
+            return render(request, "reviews/_same_event_marked.html")
+        messages.success(request, _("Marked as reports of the same event."))
+    back = request.POST.get("next", "")
+    return redirect(back if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) and
+                    back.startswith("/") else reverse("submissions:item_detail", args=[item.pk]))
 
 
 # --- forwarding sign-off and lineage ------------------------------------------------------------------------

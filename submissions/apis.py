@@ -2,12 +2,13 @@
 
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import mixins, parsers, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from infohub.api_errors import ErrorSerializer
 from infohub.models import Level, Unit
+from infohub.text import NormalizingMultiPartParser
 
 from . import selectors, services
 from .models import Attachment, Item, ItemVersion, Outcome
@@ -89,6 +90,14 @@ class ItemFilter(django_filters.FilterSet):
     class Meta:
         model = Item
         fields = ["status", "category", "urgency", "classification", "source_unit", "outcome", "adopted_level"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        # A filter sent empty (`?status=`) names none of the values the schema lists: 400 naming it, not "all".
+        for name in self.Meta.fields:
+            if self.data.get(name) == "":
+                self.filters[name].extra["required"] = True
+                self.filters[name].__dict__.pop("_field", None)  # a field built before (and copied) is built anew
 
     def search(self, queryset, name, value):
         return selectors.item_search(queryset, value)
@@ -172,7 +181,7 @@ class ItemViewSet(
         request={"multipart/form-data": inline_serializer("AttachmentUpload", {"file": serializers.FileField()})},
         responses={201: AttachmentSerializer, **ERRORS},
     )
-    @action(detail=True, methods=["post"], parser_classes=[parsers.MultiPartParser])
+    @action(detail=True, methods=["post"], parser_classes=[NormalizingMultiPartParser])
     def attachments(self, request, pk=None):
         item = self.get_object()  # 404 for an item the user may not see, whatever the body
         upload = request.FILES.get("file")

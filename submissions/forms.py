@@ -76,10 +76,16 @@ class ItemForm(forms.ModelForm):
             "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
         # Offer every mark so the reader learns the confidential channel exists; the model refuses those above.
         self.fields["classification"].choices = Classification.choices
+        self.fields["category"].choices = [("", _("— choose a category —")), *Category.choices]
         self.fields["category"].widget.attrs["data-guidance"] = "category"
         emergency_only = ("event_time", "event_place", "event_grade", "event_type", "deaths", "injuries", "missing", "losses", "measures")
         for name in emergency_only:
             self.fields[name].widget.attrs["data-emergency-field"] = "1"
+
+    @property
+    def needed_for_filing(self) -> tuple[str, ...]:
+        """The fields filing asks for (Item.missing_for_filing), marked with a star; a draft saves without them."""
+        return ("title", "body", "category", "contact_phone", "event_time", "event_place", "event_grade")
 
     @property
     def guidance(self) -> dict:

@@ -202,9 +202,10 @@ class Item(models.Model):
         "event_time", "event_place", "event_grade", "event_type", "deaths", "injuries", "missing", "losses", "measures",
     )  # fmt: skip
 
-    title = models.CharField(_("title"), max_length=120)
-    body = models.TextField(_("body"))
-    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    # A draft saves with whatever it has (blank everywhere); filing asks for the rest (NEEDED_FOR_FILING).
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
     urgency = models.CharField(_("urgency"), max_length=15, choices=Urgency.choices, default=Urgency.NORMAL)
     classification = models.CharField(
         _("classification"),
@@ -216,7 +217,7 @@ class Item(models.Model):
     source_unit = models.ForeignKey(Unit, verbose_name=_("source unit"), on_delete=models.PROTECT, related_name="items")
     created_by = models.ForeignKey(User, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+")
     authors = models.CharField(_("authors"), max_length=100, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=30)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     keywords = models.CharField(_("keywords"), max_length=100, blank=True)
     related_items = models.ManyToManyField("self", verbose_name=_("related items"), blank=True)
     # A composite item (综合) written by an editor from several items on one event; the sources stay credited.
@@ -279,10 +280,15 @@ class Item(models.Model):
             models.Index(fields=["source_unit", "-updated_at"], name="item_unit_recent"),
             models.Index(fields=["source_unit", "outcome", "-updated_at"], name="item_unit_outcome"),
             GinIndex(fields=["search_document"], name="item_search_document"),
+            # Likely duplicates: items of a category filed, or emergencies that happened, within a window.
+            models.Index(fields=["category", "submitted_at"], name="item_category_filed"),
+            models.Index(fields=["event_time"], condition=models.Q(category="emergency"), name="item_emergency_event"),
         ]
         constraints = [
+            # A filed emergency has its event time and report kind; a draft may still lack them.
             models.CheckConstraint(
                 condition=~models.Q(category="emergency")
+                | models.Q(submitted_at__isnull=True)
                 | (models.Q(event_time__isnull=False) & ~models.Q(report_kind="")),
                 name="emergency_has_event_time_and_kind",
             ),
@@ -298,11 +304,16 @@ class Item(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.heading
 
     def save(self, *args, **kwargs) -> None:
         self.search_document = search_vector_for(self)
         super().save(*args, **kwargs)
+
+    @property
+    def heading(self) -> str:
+        """The title, or "untitled draft" for a draft that has none yet (a draft saves without one)."""
+        return self.title or str(_("Untitled draft"))
 
     @property
     def is_emergency(self) -> bool:
@@ -335,6 +346,37 @@ class Item(models.Model):
     def body_length(self) -> int:
         return len(self.body)
 
+    def missing_for_filing(self) -> dict[str, str]:
+        """{field: why filing needs it} for each field a filed item must have and this one lacks (empty when it
+        may be filed). A draft saves without them (SPEC §3: nothing typed is lost); filing and every later edit
+        ask for them (`clean` on a filed item, `full_clean_for_filing`)."""
+        needs = {
+            "title": _("A title is needed to file the item: it carries the point."),
+            "body": _("The body is needed to file the item."),
+            "category": _("Choose a category to file the item."),
+            "contact_phone": _("A contact phone is needed to file the item: the office calls it with questions."),
+        }
+        if self.is_emergency:
+            needs.update({
+                "event_time": _("An emergency report needs the event time: deadlines count from it."),
+                "event_place": _("An emergency report needs the place."),
+                "event_grade": _("An emergency report needs the event grade."),
+            })
+        return {name: message for name, message in needs.items() if getattr(self, name) in (None, "")}
+
+    def full_clean_for_filing(self, exclude=None) -> None:
+        """`full_clean` and the fields filing needs (`missing_for_filing`): one ValidationError naming every
+        field at fault."""
+        errors: dict = {}
+        try:
+            self.full_clean(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for name, message in self.missing_for_filing().items():
+            errors.setdefault(name, [message])
+        if errors:
+            raise ValidationError(errors)
+
     def clean(self) -> None:
         errors = {}
         try:
@@ -346,21 +388,19 @@ class Item(models.Model):
                 "max": settings.INFOHUB_BODY_MAX_LENGTH
             }
         if self.is_emergency:
-            if not self.event_time:
-                errors["event_time"] = _("An emergency report needs the event time: deadlines count from it.")
-            if not self.event_place:
-                errors["event_place"] = _("An emergency report needs the place.")
-            if not self.event_grade:
-                errors["event_grade"] = _("An emergency report needs the event grade.")
             if not self.report_kind:
                 self.report_kind = ReportKind.FIRST
         elif self.first_report_id:
             errors["category"] = _("A follow-up or final report belongs to its emergency and stays one.")
-        else:
-            # Event fields belong to emergencies only; clear them so a category change leaves nothing stale.
+        elif self.category:
+            # Event fields belong to emergencies only; clear them so a category change leaves nothing stale (a
+            # draft with no category yet keeps what was typed in them).
             self.event_time, self.event_place, self.event_grade, self.event_type = None, "", "", ""
             self.deaths = self.injuries = self.missing = None
             self.losses = self.measures = self.report_kind = ""
+        if self.is_filed:  # a filed item stays complete, whoever edits it
+            for name, message in self.missing_for_filing().items():
+                errors.setdefault(name, message)
         if errors:
             raise ValidationError(errors)
 
@@ -436,6 +476,12 @@ def _lexemes(text: str) -> set[str]:
             lexemes.add(_junction(previous, run))
         previous = (run, is_cjk)
     return lexemes
+
+
+def lexemes_of(text: str) -> set[str]:
+    """The search vector's own lexemes of a folded text (search_fold) without jieba's words: CJK bigrams, trigrams
+    and last characters, Latin runs and their junctions. Likely duplicates compare items on them."""
+    return _lexemes(text)
 
 
 def _jieba_words(words) -> set[str]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchRank
 from django.db.models import BooleanField, F, Func, Max, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -15,7 +18,17 @@ from infohub.models import AuditLog, Role, User
 from infohub.roles import unit_ids_where
 
 from .deadlines import racing_due
-from .models import Item, ItemVersion, ReportKind, TsQuery, report_label, search_terms
+from .models import (
+    Category,
+    Item,
+    ItemVersion,
+    ReportKind,
+    TsQuery,
+    lexemes_of,
+    report_label,
+    search_fold,
+    search_terms,
+)
 
 
 def items_visible_to(user: User) -> QuerySet[Item]:
@@ -28,6 +41,17 @@ def item_for(user: User, pk, *, read: str | None = None) -> Item:
     """The item if the user may see it; otherwise Http404, exactly as if it did not exist. `read` names the door
     when the item is shown (a classified read is then audited: infohub.access.get_visible)."""
     return access.get_visible(user, Item.objects.select_related("source_unit", "created_by"), pk, read=read)
+
+
+def composite_sources(user: User, item: Item) -> tuple[list[Item], int]:
+    """The items a composite (综合) item was merged from that `user` may see, oldest filed first, with their units
+    and who filed each; and how many more it has that they may not see (named by no title, only counted)."""
+    total = item.merged_from.count()
+    if not total:
+        return [], 0
+    shown = list(access.visible(user, item.merged_from.select_related("source_unit", "created_by"))
+                 .order_by("submitted_at", "id"))
+    return shown, total - len(shown)
 
 
 @dataclass(frozen=True)
@@ -169,3 +193,128 @@ def emergency_chain(user: User, item: Item) -> list[Item]:
         return []
     chain = items_visible_to(user).filter(Q(pk=first_id) | Q(first_report_id=first_id))
     return sorted(chain.filter(Q(submitted_at__isnull=False) | Q(pk=item.pk)), key=lambda i: i.follow_up_number or 0)
+
+
+# --- likely duplicates (SPEC §3: one event filed by several units) ------------------------------------------------
+
+DUPLICATE_CANDIDATES = 400  # items compared at most per call, latest filed first
+
+# The two-character pieces of an item's search vector (submissions.models: every CJK bigram of the text, and Latin
+# runs of two): of its title and keywords (weight A), and of all its text.
+_TITLE_PIECES = RawSQL(
+    "ARRAY(SELECT l FROM unnest(tsvector_to_array(ts_filter(\"submissions_item\".\"search_document\", '{a}'))) AS l "
+    "WHERE char_length(l) = 2)", [])
+_TEXT_PIECES = RawSQL(
+    "ARRAY(SELECT l FROM unnest(tsvector_to_array(\"submissions_item\".\"search_document\")) AS l "
+    "WHERE char_length(l) = 2)", [])
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An item that likely reports the same event as another: `item` (its unit and author selected; no body),
+    `similarity` 0–1 (the Dice coefficient of the two-character pieces of their titles or of their whole texts,
+    whichever is higher), `linked` when someone already marked them as the same event (related items)."""
+
+    item: Item
+    similarity: float
+    linked: bool = False
+
+    @property
+    def percent(self) -> int:
+        return round(self.similarity * 100)
+
+
+def _pieces(text: str) -> frozenset[str]:
+    return frozenset(lexeme for lexeme in lexemes_of(search_fold(text)) if len(lexeme) == 2)
+
+
+def _dice(a: frozenset, b: frozenset) -> float:
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
+def _same_place(a: str, b: str) -> bool:
+    """Places as people write them: one inside the other (湖滨街道 / 东湖区湖滨街道), or half their pieces shared.
+    An item that names no place is not told apart by it."""
+    a, b = search_fold(a).strip(), search_fold(b).strip()
+    if not a or not b:
+        return True
+    return a in b or b in a or _dice(_pieces(a), _pieces(b)) >= 0.5
+
+
+def _moment(item) -> datetime:
+    """When an item's event happened, as far as duplicates go: an emergency's event time, else its filing."""
+    if item.category == Category.EMERGENCY and item.event_time:
+        return item.event_time
+    return item.submitted_at or item.created_at or timezone.now()
+
+
+def _window(category: str) -> timedelta:
+    if category == Category.EMERGENCY:
+        return timedelta(hours=settings.INFOHUB_DUPLICATE_EVENT_HOURS)
+    return timedelta(days=settings.INFOHUB_DUPLICATE_FILED_DAYS)
+
+
+def likely_duplicates(user: User, items: list[Item], *, limit: int = 5) -> dict[int, list[Duplicate]]:
+    """{item id: [Duplicate, most similar first, at most `limit`]} for each of `items`: filed items that `user` may
+    see (infohub.access) and that likely report the same event — the same category, event times (emergencies; else
+    filing times) within INFOHUB_DUPLICATE_EVENT_HOURS (INFOHUB_DUPLICATE_FILED_DAYS), the same place, and titles or
+    texts at least INFOHUB_DUPLICATE_SIMILARITY alike (titles half that at one named place), compared on the
+    two-character pieces their search vectors already hold, less those of the place.
+    Never the item itself, its own emergency chain, nor items merged with it. Items without a category have none.
+
+    Two statements for the whole list, whatever its length: the candidates (at most DUPLICATE_CANDIDATES, with their
+    pieces), and the links and merges among them."""
+    items = [item for item in items if item.pk and item.category]
+    found: dict[int, list[Duplicate]] = {item.pk: [] for item in items}
+    if not items:
+        return found
+    within = Q()
+    for category in {item.category for item in items}:
+        moments = [_moment(item) for item in items if item.category == category]
+        field = "event_time" if category == Category.EMERGENCY else "submitted_at"
+        within |= Q(category=category, **{f"{field}__range": (min(moments) - _window(category),
+                                                              max(moments) + _window(category))})
+    candidates = list(
+        access.visible(user, Item.objects.filter(within, submitted_at__isnull=False))
+        .select_related("source_unit", "created_by")
+        .defer("body", "search_document", "losses", "measures")
+        .annotate(title_pieces=_TITLE_PIECES, text_pieces=_TEXT_PIECES)
+        .order_by("-submitted_at", "-id")[:DUPLICATE_CANDIDATES]
+    )
+    if not candidates:
+        return found
+    ids = set(found) | {c.pk for c in candidates}
+    linked = set(Item.related_items.through.objects.filter(from_item_id__in=found, to_item_id__in=ids)
+                 .values_list("from_item_id", "to_item_id"))
+    composites: dict[int, set[int]] = {}  # item → the composites it is, or was merged into
+    for composite, source in Item.merged_from.through.objects.filter(
+            Q(from_item_id__in=ids) | Q(to_item_id__in=ids)).values_list("from_item_id", "to_item_id"):
+        composites.setdefault(source, set()).add(composite)
+        composites.setdefault(composite, set()).add(composite)
+    threshold = settings.INFOHUB_DUPLICATE_SIMILARITY
+    for item in items:
+        title = _pieces(f"{item.title} {item.keywords}")
+        text = title | _pieces(item.body)
+        moment, window = _moment(item), _window(item.category)
+        emergency = item.category == Category.EMERGENCY
+        for other in candidates:
+            if other.pk == item.pk or other.category != item.category or abs(_moment(other) - moment) > window:
+                continue
+            if item.chain_id and other.chain_id == item.chain_id:
+                continue
+            if composites.get(item.pk, set()) & composites.get(other.pk, set()):
+                continue
+            if emergency and not _same_place(item.event_place, other.event_place):
+                continue
+            # The place is compared above: its pieces say nothing more of what happened there. At one named place,
+            # titles half as alike suffice (two reports of one event there are rarely worded alike).
+            place = _pieces(f"{item.event_place} {other.event_place}") if emergency else frozenset()
+            alike_titles = _dice(title - place, frozenset(other.title_pieces) - place)
+            alike_texts = _dice(text - place, frozenset(other.text_pieces) - place)
+            title_bar = threshold / 2 if place and item.event_place and other.event_place else threshold
+            if alike_titles >= title_bar or alike_texts >= threshold:
+                found[item.pk].append(Duplicate(other, round(max(alike_titles, alike_texts), 2),
+                                                (item.pk, other.pk) in linked))
+        found[item.pk].sort(key=lambda d: (-d.similarity, abs(_moment(d.item) - moment)))
+        del found[item.pk][limit:]
+    return found

@@ -81,7 +81,8 @@ def _add_attachments(item: Item, files: Iterable[UploadedFile], actor: User) -> 
 
 
 def item_create(*, actor: User, unit: Unit, data: dict, files: Iterable[UploadedFile] = ()) -> Item:
-    """A clerk starts a draft for one of their units."""
+    """A clerk starts a draft for one of their units, with whatever it has so far: no field is required until
+    filing (item_submit); what is given must be well formed (a phone number, an event time, the mark)."""
     if not holds(actor, Role.CLERK, unit.pk):
         raise NotPermitted(_("Only an information officer of %(unit)s can draft its items.") % {"unit": unit})
     item = Item(source_unit=unit, created_by=actor)
@@ -134,12 +135,13 @@ def item_update(
 
 
 def item_submit(*, actor: User, item: Item, expected_revision: int | None = None) -> Item:
-    """File the item to the unit director for sign-off (报送审核)."""
+    """File the item to the unit director for sign-off (报送审核). A draft saves incomplete; filing asks for the
+    rest: ValidationError naming every field that is missing or wrong (Item.full_clean_for_filing)."""
     with transaction.atomic():
         item = _lock(item)
         EDIT.check(actor, item)
         _check_revision(item, expected_revision)
-        item.full_clean()
+        item.full_clean_for_filing()
         from_state = item.status
         first_filing = not item.is_filed
         item.status = Item.Status.PENDING_SIGNOFF

@@ -128,6 +128,8 @@ def item_edit(request, pk):
         messages.error(request, _("This item can no longer be edited here."))
         return redirect(item_url(item))
     form = ItemForm(request.POST or None, request.FILES or None, instance=item, extend_for=request.user)
+    if request.method == "GET" and request.GET.get("file"):  # filing was refused: say what it still needs
+        _show_filing_errors(form, item)
     return _save_form(
         request, form, item,
         lambda: services.item_update(actor=request.user, item=item, data=form.content(),
@@ -161,12 +163,24 @@ def _save_form(request, form, item, save, *, saved):
     })
 
 
+def _show_filing_errors(form, item) -> None:
+    """Mark on the (unbound) form each field that filing still needs or refuses, as Item.full_clean_for_filing
+    names them; the form shows the stored draft, so everything typed is there beside its error."""
+    try:
+        item.full_clean_for_filing()
+    except ValidationError as error:
+        form.full_clean()  # an unbound form: no errors of its own
+        form.cleaned_data = {}
+        _keep_errors(form, error)
+
+
 def _submit_and_redirect(request, item):
     try:
         services.item_submit(actor=request.user, item=item)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("submissions:item_edit", pk=item.pk)
+    except ValidationError:
+        # Everything typed is saved in the draft; its form marks each field filing needs.
+        messages.error(request, _("The draft is saved. To file it, complete the marked fields."))
+        return redirect(reverse("submissions:item_edit", args=[item.pk]) + "?file=1")
     except ActionRefused as refused:
         messages.error(request, refused.message)
         return redirect(item_url(item))
@@ -182,12 +196,15 @@ def item_detail(request, pk):
     labels = {name: Item._meta.get_field(name).verbose_name for name in Item.CONTENT_FIELDS}
     chain = selectors.emergency_chain(request.user, item)
     selectors.name_composites(request.user, [item])
+    sources, hidden_sources = selectors.composite_sources(request.user, item)
     return render(
         request,
         "submissions/item_detail.html",
         {
             "item": item,
             "attachments": item.attachments.all(),
+            "sources": sources,
+            "hidden_sources": hidden_sources,
             "versions": versions,
             "diff": [(labels[name], segments) for name, segments in diff.items()],
             "can_edit": EDIT.allows(request.user, item),

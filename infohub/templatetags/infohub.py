@@ -3,6 +3,7 @@ import uuid
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import get_language
 
 from ..rows import choices_of
 
@@ -30,3 +31,25 @@ def local_hm(value) -> str:
     if not value:
         return ""
     return timezone.localtime(value).strftime("%m-%d %H:%M")
+
+
+def _chinese() -> bool:
+    return (get_language() or "").startswith("zh")
+
+
+@register.simple_tag
+def colon() -> str:
+    """`{% translate "Reason" %}{% colon %}`: "：" on a Chinese page, ": " on an English one (full-width punctuation
+    belongs to Chinese text only)."""
+    return "：" if _chinese() else ": "
+
+
+@register.simple_tag
+def lp() -> str:
+    """`{% lp %}…{% rp %}`: full-width brackets on a Chinese page, " (…)" on an English one."""
+    return "（" if _chinese() else " ("
+
+
+@register.simple_tag
+def rp() -> str:
+    return "）" if _chinese() else ")"

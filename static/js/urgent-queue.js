@@ -5,6 +5,7 @@
   "use strict";
   const SEEN_KEY = "infohub.queue.seen-events";
   const SOUND_KEY = "infohub.queue.sound";
+  const SOON_MS = 15 * 60 * 1000;  // a countdown under a quarter of an hour turns amber
   let audio = null;
 
   function labels() {
@@ -19,10 +20,18 @@
     return ms < 0 ? "−" + text : text;
   }
 
+  function soundHint(show) {
+    const hint = document.querySelector("[data-sound-hint]");
+    if (hint) hint.hidden = !show;
+  }
+
   function beep() {
     if (localStorage.getItem(SOUND_KEY) !== "on") return;
     try {
       audio = audio || new AudioContext();
+      // A page opened without a click (a wall screen started at boot) may not play sound until someone clicks.
+      if (audio.state === "suspended") audio.resume().catch(function () {});
+      soundHint(audio.state === "suspended");
       const osc = audio.createOscillator(), gain = audio.createGain();
       osc.frequency.value = 880;
       gain.gain.value = 0.2;
@@ -40,6 +49,12 @@
     beep();
   }
 
+  // "新的突发事件（2）" on a Chinese page, "New emergency (2)" on an English one: the brackets come with the labels.
+  function counted(label, n) {
+    const l = labels();
+    return label + (l.lp || " (") + n + (l.rp || ")");
+  }
+
   function tick() {
     const now = Date.now();
     let turnedOverdue = 0;
@@ -47,6 +62,7 @@
       const left = Number(row.dataset.due) * 1000 - now;  // the due time in epoch seconds
       const cell = row.querySelector("[data-countdown]");
       if (cell && !row.classList.contains("state-breached")) cell.textContent = format(left);
+      if (cell) cell.classList.toggle("soon", left > 0 && left < SOON_MS);
       const overdue = left <= 0 || row.classList.contains("state-breached");
       if (overdue && !row.classList.contains("overdue")) {
         row.classList.add("overdue");
@@ -54,7 +70,7 @@
       }
       row.dataset.wasRunning = overdue ? "" : "1";
     });
-    if (turnedOverdue) alertBanner(labels().late + " (" + turnedOverdue + ")");
+    if (turnedOverdue) alertBanner(counted(labels().late, turnedOverdue));
   }
 
   // What is new is an emergency (or a chase) not seen before, not a clock: the written report owed after a phone
@@ -73,7 +89,7 @@
     sessionStorage.setItem(SEEN_KEY, JSON.stringify(Array.from(seen)));
     if (first) return;  // the first look at the queue is not "new"
     fresh.forEach(function (row) { row.classList.add("new"); });
-    if (fresh.length) alertBanner(labels().new + " (" + fresh.length + ")");
+    if (fresh.length) alertBanner(counted(labels().new, fresh.length));
   }
 
   function soundButton() {
@@ -92,9 +108,37 @@
     paint();
   }
 
+  // The wall screen's clock, in the site's time zone whatever the machine's.
+  function wallClock() {
+    const clock = document.querySelector("[data-wall-clock]");
+    if (!clock) return;
+    const format = new Intl.DateTimeFormat("zh-CN", {
+      timeZone: clock.dataset.timeZone || undefined, hour: "2-digit", minute: "2-digit", second: "2-digit",
+      hourCycle: "h23"});
+    const paint = function () { clock.textContent = format.format(new Date()); };
+    paint();
+    setInterval(paint, 1000);
+  }
+
+  function fullscreenButton() {
+    const button = document.querySelector("[data-fullscreen]");
+    if (!button) return;
+    button.hidden = !document.fullscreenEnabled;
+    button.addEventListener("click", function () {
+      if (document.fullscreenElement) document.exitFullscreen();
+      else document.documentElement.requestFullscreen().catch(function () {});
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     if (!document.getElementById("queue-rows")) return;
     soundButton();
+    wallClock();
+    fullscreenButton();
+    // Any click on the page lets a held-back sound play (browsers' autoplay rule).
+    document.addEventListener("click", function () {
+      if (audio && audio.state === "suspended") audio.resume().then(function () { soundHint(false); });
+    });
     markNew();
     tick();
     setInterval(tick, 1000);

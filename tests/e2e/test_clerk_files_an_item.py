@@ -41,13 +41,21 @@ def test_clerk_drafts_sees_an_error_keep_the_text_and_submits(page: Page, live_s
     page.get_by_label("事发时间").fill(an_hour_ago.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="保存草稿").click()
 
-    # then the page explains in Chinese and keeps every typed value
+    # then the incomplete draft is saved as it is (issue 13, point 10)
+    expect(page.get_by_text("草稿已保存")).to_be_visible()
+    assert Item.objects.get().status == Item.Status.DRAFT
+
+    # when the clerk tries to file it so
+    page.get_by_role("button", name="报送签发").click()
+
+    # then the page explains in Chinese, field by field, and keeps every typed value
     expect(page.get_by_text("突发事件须填写事发地点")).to_be_visible()
+    expect(page.get_by_text("突发事件须选择事件等级")).to_be_visible()
     if SCREENSHOTS:
         page.screenshot(path=f"{SCREENSHOTS}/item-form-error.png", full_page=True)
     expect(page.get_by_label("正文")).to_have_value(body)
     expect(page.get_by_label("标题")).to_have_value("湖滨街道老旧小区发生火情")
-    assert not Item.objects.exists()
+    assert Item.objects.get().status == Item.Status.DRAFT
 
     # when the clerk completes the form and submits it for sign-off
     page.get_by_label("事发地点").fill("东湖区湖滨街道某小区")

@@ -41,6 +41,8 @@ PAGE_DOORS = {
     "reviews:signoff_approve": ("item", "post"),
     "reviews:signoff_return": ("item", "post"),
     "reviews:lineage": ("item", "get"),
+    "reviews:item_duplicates": ("item", "get"),
+    "reviews:same_event": ("item", "post"),
     "reviews:hop_detail": ("hop", "get"),
     "reviews:hop_edit": ("hop", "get"),
     "reviews:hop_act": ("hop", "post"),
@@ -52,7 +54,9 @@ PAGE_DOORS = {
 # API doors: the schema's path prefix → what its {id} names.
 API_KINDS = {"/api/items/{": "item", "/api/inbox/{": "hop", "/api/alerts/clocks/{": "clock"}
 # Doors that show the object (GET): a classified read through them is audited, exactly once per request.
-READ_DOORS = {name for name, (_kind, method) in PAGE_DOORS.items() if method == "get"} - {"alerts:lapse_create"}
+# (Likely duplicates name other items, as a list does, not the item's content: no read of it.)
+READ_DOORS = {name for name, (_kind, method) in PAGE_DOORS.items() if method == "get"} - {
+    "alerts:lapse_create", "reviews:item_duplicates"}
 
 PEOPLE = ("clerk", "director", "other_clerk", "city_editor", "city_director", "city_leader", "city_duty",
           "public_duty", "province_editor", "foreign_editor")
@@ -192,8 +196,8 @@ def test_a_classified_read_is_audited_exactly_once_at_every_door(world, client):
     assert reads.count() == before
 
 
-LIST_PAGES = ("/", "/items/", "/reviews/signoff/", "/reviews/inbox/", "/reviews/forwards/", "/alerts/",
-              "/alerts/chases/", "/alerts/lapses/", "/notifications/")
+LIST_PAGES = ("/", "/items/", "/reviews/signoff/", "/reviews/inbox/", "/reviews/inbox/duplicates/",
+              "/reviews/forwards/", "/alerts/", "/alerts/wall/", "/alerts/chases/", "/alerts/lapses/", "/notifications/")
 LIST_APIS = ("/api/items/", "/api/signoff/", "/api/inbox/", "/api/forwards/", "/api/alerts/clocks/",
              "/api/alerts/chases/", "/api/alerts/lapses/")
 

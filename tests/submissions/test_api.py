@@ -73,25 +73,38 @@ def test_create_update_and_submit(api, network, good_item_data):
 def test_invalid_input_answers_400_with_field_reasons(api, network, good_item_data):
     response = api.post(
         "/api/items/",
-        {**good_item_data, "source_unit": network.county.pk, "title": "", "classification": "secret"},
+        {**good_item_data, "source_unit": network.county.pk, "classification": "secret"},
         format="json",
     )
     body = response.json()
     assert response.status_code == 400
-    assert set(body["errors"]) >= {"title", "classification"}
+    assert set(body["errors"]) >= {"classification"}
+    # a draft needs no phone, but one that is given must be one
+    bad_phone = api.post("/api/items/", {**good_item_data, "source_unit": network.county.pk, "contact_phone": "12"},
+                         format="json")
+    assert bad_phone.status_code == 400 and set(bad_phone.json()["errors"]) == {"contact_phone"}
     assert "机要" in " ".join(body["errors"]["classification"]) or "confidential" in " ".join(body["errors"]["classification"])
 
 
-def test_model_rules_answer_400_not_500(api, network, good_item_data):
-    response = api.post(
-        "/api/items/",
-        {**good_item_data, "source_unit": network.county.pk, "category": "emergency",
-         "event_time": (timezone.now() - timedelta(hours=1)).isoformat()},
-        format="json",
-    )
-    body = response.json()
+def test_a_draft_saves_incomplete_and_filing_it_answers_400_naming_each_field(api, network):
+    # given a draft with a title and an emergency's event time only
+    created = api.post("/api/items/", {
+        "source_unit": network.county.pk, "title": "湖滨街道一仓库起火", "category": "emergency",
+        "event_time": (timezone.now() - timedelta(hours=1)).isoformat()}, format="json")
+    assert created.status_code == 201, created.json()
+    draft = created.json()
+    assert (draft["status"], draft["body"], draft["contact_phone"]) == ("draft", "", "")
+    # when it is filed so
+    response = api.post(f"/api/items/{draft['id']}/submit/", {}, format="json")
+    # then 400 names every field filing needs, and the draft keeps what it had
     assert response.status_code == 400
-    assert {"event_place", "event_grade"} <= set(body["errors"])
+    assert set(response.json()["errors"]) == {"body", "contact_phone", "event_place", "event_grade"}
+    item = Item.objects.get(pk=draft["id"])
+    assert (item.status, item.title) == (Item.Status.DRAFT, "湖滨街道一仓库起火")
+    # and once completed it files
+    api.patch(f"/api/items/{draft['id']}/", {"body": "今晨仓库起火，已扑灭。", "contact_phone": "13800000000",
+                                            "event_place": "湖滨街道", "event_grade": "general"}, format="json")
+    assert api.post(f"/api/items/{draft['id']}/submit/", {}, format="json").json()["status"] == "pending_signoff"
 
 
 def test_a_future_event_time_is_400(api, network, good_item_data):

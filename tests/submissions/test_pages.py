@@ -75,23 +75,56 @@ def test_own_attachment_downloads_with_its_name(as_clerk, network, good_item_dat
     assert "attachment" in response["Content-Disposition"]
 
 
-def test_invalid_form_keeps_every_typed_value_and_explains_in_chinese(as_clerk, network, good_item_data):
-    # given an emergency without its place and grade, and a body the clerk typed with care
+def test_an_incomplete_draft_saves_and_filing_it_names_each_missing_field(as_clerk, network, good_item_data):
+    # given an emergency without its place and grade, nor a phone, and a body the clerk typed with care
     typed = {
         **good_item_data,
         "source_unit": network.county.pk,
         "category": "emergency",
+        "contact_phone": "",
         "body": "今日凌晨三时，湖滨街道一处老旧小区发生火情，已疏散居民。",
         "event_time": (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
         "injuries": "3",
     }
-    # when
-    response = as_clerk.post(reverse("submissions:item_create"), typed)
-    # then
+    # when the clerk saves it as a draft
+    response = as_clerk.post(reverse("submissions:item_create"), {**typed, "save": "1"})
+    # then it is saved with everything it has (issue 13, point 10)
+    item = Item.objects.get()
+    assert response.status_code == 302 and response.url == reverse("submissions:item_edit", args=[item.pk])
+    assert (item.status, item.body, item.injuries, item.contact_phone) == (Item.Status.DRAFT, typed["body"], 3, "")
+
+    # when the clerk files it as it is
+    response = as_clerk.post(reverse("submissions:item_edit", args=[item.pk]),
+                             {**typed, "revision": item.revision, "submit": "1"}, follow=True)
+    # then it stays a draft, and the form names each missing field in Chinese beside everything typed
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("submissions:item_edit", args=[item.pk]) + "?file=1"
+    assert "草稿已保存。报送前请补全标出的内容。" in page
+    assert "突发事件须填写事发地点" in page and "突发事件须选择事件等级" in page and "报送前须填写联系电话" in page
     assert typed["body"] in page and typed["title"] in page and 'value="3"' in page
-    assert "突发事件须填写事发地点" in page and "突发事件须选择事件等级" in page
+    assert set(response.context["form"].errors) == {"event_place", "event_grade", "contact_phone"}
+    item.refresh_from_db()
+    assert item.status == Item.Status.DRAFT and not item.versions.exists()
+
+
+def test_an_empty_draft_saves_and_the_item_page_button_leads_to_what_is_missing(as_clerk, network):
+    # (what a browser sends of an empty form: its selects' first options)
+    response = as_clerk.post(reverse("submissions:item_create"), {"source_unit": network.county.pk, "category": "",
+                                                                  "urgency": "normal", "classification": "internal",
+                                                                  "save": "1"})
+    item = Item.objects.get()
+    assert response.status_code == 302 and (item.title, item.category, item.status) == ("", "", Item.Status.DRAFT)
+    response = as_clerk.post(reverse("submissions:item_submit", args=[item.pk]), follow=True)
+    assert set(response.context["form"].errors) == {"title", "body", "category", "contact_phone"}
+    assert Item.objects.get().status == Item.Status.DRAFT
+
+
+def test_a_malformed_phone_in_a_draft_is_refused_keeping_the_text(as_clerk, network, good_item_data):
+    response = as_clerk.post(reverse("submissions:item_create"),
+                             {**good_item_data, "source_unit": network.county.pk, "contact_phone": "12345", "save": "1"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "12345" in page and good_item_data["body"] in page
+    assert "不是有效的电话号码" in page
     assert not Item.objects.exists()
 
 

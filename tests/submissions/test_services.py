@@ -74,12 +74,24 @@ def test_a_deployment_accredited_for_secret_accepts_secret_only_for_cleared_peop
     assert item.classification == "secret"
 
 
-def test_emergency_needs_its_event_fields(network):
+def test_emergency_needs_its_event_fields_to_be_filed_not_to_be_drafted(network):
+    draft = services.item_create(
+        actor=network.clerk, unit=network.county, data=emergency_data(event_time=None, event_place="", event_grade="")
+    )
     with pytest.raises(ValidationError) as refused:
-        services.item_create(
-            actor=network.clerk, unit=network.county, data=emergency_data(event_time=None, event_place="", event_grade="")
-        )
-    assert {"event_time", "event_place", "event_grade"} <= set(refused.value.message_dict)
+        services.item_submit(actor=network.clerk, item=draft)
+    assert set(refused.value.message_dict) == {"event_time", "event_place", "event_grade"}
+    draft.refresh_from_db()
+    assert draft.status == Item.Status.DRAFT and draft.submitted_at is None
+
+
+def test_a_filed_item_stays_complete(network, good_item_data):
+    item = services.item_submit(actor=network.clerk, item=services.item_create(
+        actor=network.clerk, unit=network.county, data=good_item_data))
+    item.body = ""
+    with pytest.raises(ValidationError) as refused:
+        item.full_clean()
+    assert set(refused.value.message_dict) == {"body"}
 
 
 def test_emergency_is_a_first_report_with_casualties(network):
