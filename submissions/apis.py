@@ -89,7 +89,7 @@ class ItemFilter(django_filters.FilterSet):
 
     class Meta:
         model = Item
-        fields = ["status", "category", "urgency", "classification", "source_unit", "outcome", "adopted_level"]
+        fields = ["status", "category", "urgency", "classification", "source_unit"]
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
