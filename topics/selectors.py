@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -154,29 +155,47 @@ BOARD_SORTS = {
 }
 
 
-def board(request: TopicRequest, *, state: str = "", group: str = "", sort: str = "") -> QuerySet[Target]:
+def board(request: TopicRequest, *, state: str = "", group: str = "", sort: str = "",
+          now: datetime | None = None) -> QuerySet[Target]:
     """The board's rows: every target of `request` with its `state` (BoardState), filtered by state and by unit group
     (a key of GROUPS), sorted by unit (tree order), state or reply time. The caller has checked that the reader is of
-    the requesting office (`is_requesting_office`): the board is theirs alone."""
-    targets = Target.objects.filter(request=request).annotate(state=board_state()).annotate(
-        state_rank=Case(*[When(state=value, then=Value(rank)) for rank, value in enumerate(BoardState.ORDER)],
-                        output_field=IntegerField()),
-    )
+    the requesting office (`is_requesting_office`): the board is theirs alone.
+
+    One query, whatever the number of rows: each row comes with its unit, office and decliners, and its `request` is
+    `request` itself (read through the request's own relation, so no row asks for it again)."""
+    targets = request.targets.annotate(state=board_state(now))
     if state in BoardState.LABELS:
         targets = targets.filter(state=state)
     if group in GROUPS:
         targets = targets.filter(unit__in=group_units(request.office, group))
-    return targets.select_related("unit", "decline_by", "decline_signed_by").order_by(
+    if sort == "state":
+        targets = targets.annotate(state_rank=Case(
+            *[When(state=value, then=Value(rank)) for rank, value in enumerate(BoardState.ORDER)],
+            output_field=IntegerField()))
+    return targets.select_related("unit", "office", "decline_by", "decline_signed_by").order_by(
         *BOARD_SORTS.get(sort, BOARD_SORTS["unit"]))
 
 
-def board_counts(request: TopicRequest) -> dict[str, int]:
+def board_counts(request: TopicRequest, *, now: datetime | None = None) -> dict[str, int]:
     """{state: how many targets} for every BoardState, and "total". One query."""
-    found = dict(Target.objects.filter(request=request).annotate(state=board_state()).order_by()
+    found = dict(Target.objects.filter(request=request).annotate(state=board_state(now)).order_by()
                  .values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
     counts = {state: found.get(state, 0) for state in BoardState.ORDER}
     counts["total"] = sum(counts.values())
     return counts
+
+
+def board_page(request: TopicRequest, *, state: str = "", group: str = "", sort: str = "", page=None,
+               size: int = 50) -> tuple[Page, dict[str, int]]:
+    """One page of the board (`size` rows of `board`, the page number as infohub.params.page gives it) and the
+    board's counts (`board_counts`), both read at the same instant. The page's total is taken from the counts when
+    no unit group narrows the rows (the counts are the whole request's): two queries, not three."""
+    now = timezone.now()
+    counts = board_counts(request, now=now)
+    paginator = Paginator(board(request, state=state, group=group, sort=sort, now=now), size)
+    if group not in GROUPS:
+        paginator.count = counts[state] if state in BoardState.LABELS else counts["total"]  # the cached property
+    return paginator.get_page(page), counts
 
 
 @dataclass
@@ -199,9 +218,12 @@ def answers_of(user: User, targets) -> dict[int, list[AnswerRow]]:
     """{target id: [AnswerRow]} for `targets`, each answer's item shown only if `user` may see it. Four queries
     whatever the number of targets."""
     targets = {t.pk: t for t in targets}
+    if not targets:
+        return {}
     answers = list(Answer.objects.filter(target_id__in=list(targets)).order_by("linked_at", "id"))
+    # the answer rows show an item's title and status: its body and search vector are not read
     visible = {item.pk: item for item in access.visible(user, Item.objects.filter(
-        pk__in=[a.item_id for a in answers]))}
+        pk__in=[a.item_id for a in answers]).defer("body", "search_document"))} if answers else {}
     hops, credits = defaultdict(list), defaultdict(list)
     if visible:
         for hop in Hop.objects.filter(item_id__in=list(visible)).select_related("office").order_by("received_at", "id"):

@@ -102,13 +102,14 @@ def request_detail(request, pk):
     context = {"topic": topic, "now": timezone.now(), "may_withdraw": WITHDRAW.allows(user, topic)}
     if selectors.is_requesting_office(user, topic):
         filters = _board_filters(request)
-        page = Paginator(selectors.board(topic, **filters), BOARD_PAGE_SIZE).get_page(
-            params.page(request.GET.get("page")))
+        page, counts = selectors.board_page(topic, **filters, page=params.page(request.GET.get("page")),
+                                            size=BOARD_PAGE_SIZE)
         answers = selectors.answers_of(user, page.object_list)
+        labels = selectors.BoardState.LABELS
         context.update({
-            "board": [(target, answers.get(target.pk, [])) for target in page.object_list], "page": page,
-            "counts": selectors.board_counts(topic), "filters": filters,
-            "states": [(key, selectors.BoardState.LABELS[key]) for key in selectors.BoardState.ORDER],
+            "board": [(target, labels[target.state], answers.get(target.pk, [])) for target in page.object_list],
+            "page": page, "counts": counts, "filters": filters,
+            "tabs": [(key, labels[key], counts[key]) for key in selectors.BoardState.ORDER],
             "groups": [(key, label) for key, (label, _q) in selectors.GROUPS.items()],
             "sorts": [("unit", _("Unit")), ("state", _("State")), ("replied", _("Reply time"))],
         })

@@ -85,6 +85,25 @@ def test_the_board_counts_and_export_are_the_offices(topics):
         assert api(who).get(f"/api/topics/requests/{pk}/export/").status_code == 404
 
 
+def test_the_board_asks_nothing_per_row(topics):
+    """The board's rows come with their unit, office and request: no statement reads one row's request or unit (the
+    API serialises each row's office name and request subject; they were two statements a row)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pk = _issue(topics).json()["id"]
+    client = APIClient()
+    client.force_login(topics.editor)
+    for path in (f"/api/topics/requests/{pk}/board/", f"/topics/{pk}/"):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        assert response.status_code == 200
+        statements = [q["sql"] for q in captured.captured_queries]
+        assert sum('FROM "topics_topicrequest"' in sql for sql in statements) == 1, path  # the access rule's
+        assert not [sql for sql in statements if 'FROM "infohub_unit" WHERE "infohub_unit"."id" = ' in sql], path
+    assert len(client.get(f"/api/topics/requests/{pk}/board/").json()["results"]) == 3
+
+
 def test_a_target_answers_with_an_item_and_takes_it_back(topics):
     pk = _issue(topics).json()["id"]
     target = Target.objects.get(request_id=pk, unit=topics.county)
