@@ -136,5 +136,9 @@ class LapseAdmin(admin.ModelAdmin):
 
 @admin.register(Escalation)
 class EscalationAdmin(admin.ModelAdmin):
-    list_display = ["id", "clock", "key", "recipients", "created_at"]
+    list_display = ["id", "clock", "step", "recipients", "created_at"]
     raw_id_fields = ["clock"]
+
+    @admin.display(description=_("step"), ordering="key")
+    def step(self, escalation):
+        return escalation.label

@@ -110,7 +110,7 @@ class Clock(models.Model):
     # The emergency's first report (absent for a chase until the unit reports).
     item = models.ForeignKey(Item, verbose_name=_("emergency"), null=True, blank=True, on_delete=models.CASCADE,
                              related_name="clocks")
-    chase = models.OneToOneField("Chase", null=True, blank=True, on_delete=models.CASCADE, related_name="clock")
+    chase = models.OneToOneField("Chase", verbose_name=_("chase"), null=True, blank=True, on_delete=models.CASCADE, related_name="clock")
     # The office waiting for the report, and the unit that owes it (the source unit, or the chased one).
     office = models.ForeignKey(Unit, verbose_name=_("waiting office"), on_delete=models.PROTECT, related_name="+")
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
@@ -121,11 +121,11 @@ class Clock(models.Model):
     # The policy terms the clock started under (the row's id, its deadline in minutes after started_at, its reminder
     # offsets): a policy edit applies to clocks that start after it, and a correction of the event time moves a clock
     # under the terms it started with (alerts.services.on_item_revised).
-    terms = models.JSONField(default=dict, blank=True)
+    terms = models.JSONField(_("policy terms"), default=dict, blank=True)
     # Reminders planned when the clock started: [[key, ISO time], …]; remind_at/remind_key is the next one.
-    reminder_plan = models.JSONField(default=list, blank=True)
-    remind_at = models.DateTimeField(null=True, blank=True)
-    remind_key = models.CharField(max_length=20, blank=True)
+    reminder_plan = models.JSONField(_("reminder plan"), default=list, blank=True)
+    remind_at = models.DateTimeField(_("next reminder"), null=True, blank=True)
+    remind_key = models.CharField(_("next reminder kind"), max_length=20, blank=True)
     note = models.TextField(_("note"), blank=True)  # e.g. what the phone report said
     # Stopped: met in time, or (after a breach) the late report finally arrived. Open rows show in the queue.
     stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
@@ -133,11 +133,11 @@ class Clock(models.Model):
     breached_at = models.DateTimeField(_("marked late"), null=True, blank=True)
     # 签收: the duty officer of the waiting office has seen it; until then it escalates step by step.
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
-    acknowledged_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    acknowledge_due_at = models.DateTimeField(null=True, blank=True)
-    acknowledge_step = models.PositiveSmallIntegerField(default=0)
-    acknowledge_every_minutes = models.PositiveSmallIntegerField(default=15)
-    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_by = models.ForeignKey(User, verbose_name=_("acknowledged by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    acknowledge_due_at = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
+    acknowledge_step = models.PositiveSmallIntegerField(_("escalation step"), default=0)
+    acknowledge_every_minutes = models.PositiveSmallIntegerField(_("escalate every (minutes)"), default=15)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Set aside by the sweep after its step for this clock raised (infohub.periodic): the administrators were told,
     # the sweep leaves it out until one of them releases it (admin). It stays open, in the queue.
     quarantined_at = models.DateTimeField(_("set aside"), null=True, blank=True)
@@ -208,10 +208,10 @@ class Escalation(models.Model):
     """One reminder, breach escalation or acknowledgement escalation of a clock. The unique key makes each
     happen exactly once, however many sweeps run and whichever worker dies."""
 
-    clock = models.ForeignKey(Clock, on_delete=models.CASCADE, related_name="escalations")
-    key = models.CharField(max_length=20)  # "half", "before-30", "breach", "ack-1", …
-    created_at = models.DateTimeField(auto_now_add=True)
-    recipients = models.PositiveIntegerField(default=0)
+    clock = models.ForeignKey(Clock, verbose_name=_("deadline clock"), on_delete=models.CASCADE, related_name="escalations")
+    key = models.CharField(_("step"), max_length=20)  # "half", "before-30", "breach", "ack-1", …
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    recipients = models.PositiveIntegerField(_("people told"), default=0)
 
     class Meta:
         verbose_name = _("escalation")
@@ -262,7 +262,7 @@ class Chase(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
     item = models.ForeignKey(Item, verbose_name=_("report"), null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="chases")
-    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(User, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:
@@ -296,8 +296,8 @@ class Lapse(models.Model):
                                on_delete=models.PROTECT, related_name="lapses")
     item = models.ForeignKey(Item, verbose_name=_("item"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="lapses")
-    clock = models.ForeignKey(Clock, null=True, blank=True, on_delete=models.PROTECT, related_name="lapses")
-    chase = models.ForeignKey(Chase, null=True, blank=True, on_delete=models.PROTECT, related_name="lapses")
+    clock = models.ForeignKey(Clock, verbose_name=_("deadline clock"), null=True, blank=True, on_delete=models.PROTECT, related_name="lapses")
+    chase = models.ForeignKey(Chase, verbose_name=_("chase"), null=True, blank=True, on_delete=models.PROTECT, related_name="lapses")
     reason = models.TextField(_("reason"))
     recorded_by = models.ForeignKey(User, verbose_name=_("recorded by"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")

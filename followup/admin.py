@@ -59,9 +59,11 @@ def sweep_health(model) -> str:
         return gettext("Follow-up sweep: health unknown (%(error)s).") % {"error": type(error).__name__}
     last = (timezone.localtime(datetime.fromisoformat(health["last_pass"])).strftime("%Y-%m-%d %H:%M:%S")
             if health["last_pass"] else "—")
+    status = {"ok": gettext("running"), "stale": gettext("STALE: no pass for %(seconds)s s"),
+              "failing": gettext("FAILING: %(error)s"), "never": gettext("no pass on record")}.get(
+        health["status"], health["status"]) % {"seconds": health.get("seconds_since"), "error": health.get("error", "")}
     return gettext("Follow-up sweep: %(status)s; last successful pass %(last)s; set aside after an error: "
-                   "%(quarantined)d.") % {"status": health["status"], "last": last,
-                                          "quarantined": health["quarantined"]}
+                   "%(quarantined)d.") % {"status": status, "last": last, "quarantined": health["quarantined"]}
 
 
 class ObligationAdmin(admin.ModelAdmin):

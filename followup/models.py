@@ -87,10 +87,10 @@ class Obligation(models.Model):
     # Keys: "remind-<n>" (n working days before the due day, at opening time), "chase" (at due), "overdue".
     # `round` counts re-plans (an extension, a reopening): a Notice's key carries it, so each round's steps
     # happen once.
-    plan = models.JSONField(default=list, blank=True)
-    round = models.PositiveSmallIntegerField(default=1)
-    next_at = models.DateTimeField(null=True, blank=True)
-    next_step = models.CharField(max_length=20, blank=True)
+    plan = models.JSONField(_("plan"), default=list, blank=True)
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    next_at = models.DateTimeField(_("next step due"), null=True, blank=True)
+    next_step = models.CharField(_("next step"), max_length=20, blank=True)
     chased_at = models.DateTimeField(_("chased (催办)"), null=True, blank=True)
     overdue_recorded_at = models.DateTimeField(_("put on record"), null=True, blank=True)
     # Set aside by the sweep after its step raised (infohub.periodic); released in the admin after repair.
@@ -145,11 +145,11 @@ class Notice(models.Model):
     """One step of one obligation's plan, done: a reminder, a 催办, a record. Unique per (obligation, key): however
     many sweeps run and whichever worker dies, each step happens once."""
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
-    object_id = models.BigIntegerField()
-    key = models.CharField(max_length=30)  # "<round>:<step>", e.g. "1:remind-1", "1:chase", "2:overdue"
-    created_at = models.DateTimeField(auto_now_add=True)
-    recipients = models.PositiveIntegerField(default=0)
+    content_type = models.ForeignKey(ContentType, verbose_name=_("kind of obligation"), on_delete=models.CASCADE, related_name="+")
+    object_id = models.BigIntegerField(_("obligation"), )
+    key = models.CharField(_("step"), max_length=30)  # "<round>:<step>", e.g. "1:remind-1", "1:chase", "2:overdue"
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    recipients = models.PositiveIntegerField(_("people told"), default=0)
 
     class Meta:
         verbose_name = _("follow-up notice")

@@ -3,7 +3,9 @@ import json
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +32,35 @@ class SafeAutocomplete:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+PERMISSION_ACTIONS = {"add": _("add"), "change": _("change"), "delete": _("delete"), "view": _("view")}
+
+
+def permission_label(permission) -> str:
+    """A permission as the reader's language names it: "信息报送 | 信息 | 可新增信息". Django stores permission
+    names in English when it creates them ("Can add information item"); the app and model names come translated."""
+    app_label, model = permission.content_type.app_label, permission.content_type.model_class()
+    what = model._meta.verbose_name if model else permission.content_type.name
+    try:
+        app = apps.get_app_config(app_label).verbose_name
+    except LookupError:
+        app = app_label
+    action = permission.codename.split("_", 1)[0]
+    name = (_("Can %(action)s %(what)s") % {"action": PERMISSION_ACTIONS[action], "what": what}
+            if action in PERMISSION_ACTIONS else permission.name)
+    return f"{app} | {what} | {name}"
+
+
+class PermissionLabels:
+    """For admins with a permissions field: each permission named by `permission_label`."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions") and field is not None:
+            field.queryset = field.queryset.select_related("content_type")
+            field.label_from_instance = permission_label
+        return field
+
+
 class RoleAssignmentInline(SafeAutocomplete, admin.TabularInline):
     model = RoleAssignment
     extra = 1
@@ -48,7 +79,7 @@ class UnitAdmin(RosterImportMixin, SafeAutocomplete, admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(RosterLinks, SafeAutocomplete, DjangoUserAdmin):
+class UserAdmin(RosterLinks, SafeAutocomplete, PermissionLabels, DjangoUserAdmin):
     fieldsets = (*DjangoUserAdmin.fieldsets, (_("InfoHub"), {"fields": ("display_name", "phone", "clearance")}))
     list_display = ["username", "display_name", "email", "clearance", "is_active", "is_staff"]
     search_fields = ["username", "display_name", "email"]
@@ -122,8 +153,8 @@ class AuditLogAdmin(admin.ModelAdmin):
     def about(self, row):
         try:
             name = apps.get_model(row.object_type)._meta.verbose_name
-        except (LookupError, ValueError):
-            name = row.object_type
+        except (LookupError, ValueError):  # no model (the roster's import or export): the action says what it was
+            return "—"
         return f"{name} #{row.object_id}"
 
     @admin.display(description=_("state change"))
@@ -150,3 +181,11 @@ class AuditLogAdmin(admin.ModelAdmin):
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["created_at", "recipient", "verb", "text", "read_at"]
     list_select_related = ["recipient"]
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(PermissionLabels, DjangoGroupAdmin):
+    """Django's, with the permissions named in the reader's language."""

@@ -76,7 +76,7 @@ class Unit(models.Model):
         ),
     )
     # Materialised path of ids ("/1/7/42/"): a jurisdiction is a prefix, answered by one indexed query.
-    path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    path = models.CharField(_("place in the tree"), max_length=255, editable=False, db_index=True, default="")
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -169,7 +169,7 @@ class RoleAssignment(models.Model):
     user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="roles")
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("role assignment")
@@ -255,12 +255,12 @@ class AuditLog(models.Model):
 
 
 class Notification(models.Model):
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    created_at = models.DateTimeField(auto_now_add=True)
-    verb = models.CharField(max_length=40)
-    text = models.CharField(max_length=300)
-    url = models.CharField(max_length=300, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    recipient = models.ForeignKey(User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    verb = models.CharField(_("kind of notice"), max_length=40)
+    text = models.CharField(_("text"), max_length=300)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -288,6 +288,8 @@ class IdempotencyKey(models.Model):
     body = models.BinaryField(default=b"")
 
     class Meta:
+        verbose_name = _("once-only key")
+        verbose_name_plural = _("once-only keys")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
         indexes = [models.Index(fields=["user", "created_at"])]
 

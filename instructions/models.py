@@ -78,12 +78,12 @@ class Instruction(models.Model):
     # Reported back to the leader, closed, reopened
     report = models.TextField(_("report to the leader"), blank=True)
     reported_at = models.DateTimeField(_("reported"), null=True, blank=True)
-    reported_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reported_by = models.ForeignKey(User, verbose_name=_("reported by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_by = models.ForeignKey(User, verbose_name=_("closed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reopened = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("leader instruction")
@@ -133,7 +133,7 @@ class Assignment(Obligation):
 
     OPEN_STATES = (State.ASSIGNED, State.SIGNED, State.RETURNED)
 
-    instruction = models.ForeignKey(Instruction, on_delete=models.CASCADE, related_name="assignments")
+    instruction = models.ForeignKey(Instruction, verbose_name=_("instruction"), on_delete=models.CASCADE, related_name="assignments")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ASSIGNED)
 
@@ -171,7 +171,7 @@ class Feedback(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         RETURNED = "returned", _("Returned to redo")
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="feedback")
+    assignment = models.ForeignKey(Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="feedback")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     text = models.TextField(_("feedback"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
@@ -205,14 +205,16 @@ def feedback_file_path(instance: FeedbackAttachment, filename: str) -> str:
 
 
 class FeedbackAttachment(models.Model):
-    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="attachments")
+    feedback = models.ForeignKey(Feedback, verbose_name=_("feedback"), on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("file"), upload_to=feedback_file_path, validators=[validate_attachment])
     original_name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveBigIntegerField(_("size"))
-    content_type = models.CharField(max_length=100, blank=True)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    content_type = models.CharField(_("file type"), max_length=100, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("feedback attachment")
+        verbose_name_plural = _("feedback attachments")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -227,7 +229,7 @@ class Extension(models.Model):
         GRANTED = "granted", _("Granted")
         REFUSED = "refused", _("Refused")
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions")
+    assignment = models.ForeignKey(Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="extensions")
     working_days = models.PositiveSmallIntegerField(_("more working days"))
     reason = models.TextField(_("reason"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)

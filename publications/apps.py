@@ -18,7 +18,7 @@ class PublicationsConfig(AppConfig):
 
     def ready(self):
         from infohub import access
-        from infohub.models import register_audit_actions
+        from infohub.models import register_audit_actions, register_audit_states
 
         from . import receivers  # noqa: F401  (connects the signal receivers)
         from .models import Credit, Issue, PublicationType
@@ -34,3 +34,4 @@ class PublicationsConfig(AppConfig):
         access.govern(Credit, unit="unit_id", mark="item__classification", reached=("office_id",),
                       jurisdiction="unit__path")
         register_audit_actions(AUDIT_ACTIONS)
+        register_audit_states(Issue.Status.choices)  # the audit log names an issue's states as its pages do

@@ -86,7 +86,7 @@ class PublicationType(models.Model):
 class TypeRecipient(models.Model):
     """One line of a publication type's default distribution; every new issue starts with a copy."""
 
-    ptype = models.ForeignKey(PublicationType, on_delete=models.CASCADE, related_name="default_recipients")
+    ptype = models.ForeignKey(PublicationType, verbose_name=_("publication"), on_delete=models.CASCADE, related_name="default_recipients")
     kind = models.CharField(_("distribution"), max_length=10, choices=DistributionKind.choices)
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
     label = models.CharField(_("printed as"), max_length=60, blank=True,
@@ -132,7 +132,7 @@ class Issue(models.Model):
     urgency = models.CharField(_("urgency"), max_length=15, choices=Urgency.choices, default=Urgency.NORMAL)
     copies = models.PositiveIntegerField(_("copies printed"), default=50)
     # Bumped by every change: forms carry it (a stale one is refused), exports are made per revision.
-    revision = models.PositiveIntegerField(default=1)
+    revision = models.PositiveIntegerField(_("revision"), default=1)
     return_reason = models.TextField(_("return reason"), blank=True)
 
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
@@ -143,11 +143,11 @@ class Issue(models.Model):
     created_by = models.ForeignKey(User, verbose_name=_("editor"), on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    submitted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(User, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     reviewed_by = models.ForeignKey(User, verbose_name=_("reviewed by"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     signed_by = models.ForeignKey(User, verbose_name=_("signed by"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
@@ -216,7 +216,7 @@ class IssueCounter(models.Model):
         SUPPLEMENT = "supplement", _("Supplement (增刊)")
         TOTAL = "total", _("Cumulative number")
 
-    ptype = models.ForeignKey(PublicationType, on_delete=models.CASCADE, related_name="counters")
+    ptype = models.ForeignKey(PublicationType, verbose_name=_("publication"), on_delete=models.CASCADE, related_name="counters")
     year = models.PositiveSmallIntegerField(_("year"))
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     last = models.PositiveIntegerField(_("last number given"), default=0)
@@ -227,7 +227,8 @@ class IssueCounter(models.Model):
         constraints = [models.UniqueConstraint(fields=["ptype", "year", "kind"], name="one_counter_per_type_year_kind")]
 
     def __str__(self) -> str:
-        return f"{self.ptype} {self.year} {self.kind}: {self.last}"
+        year = self.year or _("since the first issue")
+        return f"{self.ptype} · {year} · {self.get_kind_display()} · {self.last}"
 
 
 class Entry(models.Model):
@@ -308,10 +309,10 @@ class Credit(models.Model):
     """One use of an item in a signed issue, credited to one source unit (SPEC §8, §9): the facts scoring prices.
     A composite item credits the unit of each of its sources, each with its share. Append-only."""
 
-    issue = models.ForeignKey(Issue, on_delete=models.PROTECT, related_name="credits")
-    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="credits")
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="publication_credits")
-    source_item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="publication_source_credits")
+    issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.PROTECT, related_name="credits")
+    entry = models.ForeignKey(Entry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="credits")
+    item = models.ForeignKey(Item, verbose_name=_("information item"), on_delete=models.PROTECT, related_name="publication_credits")
+    source_item = models.ForeignKey(Item, verbose_name=_("source item"), on_delete=models.PROTECT, related_name="publication_source_credits")
     unit = models.ForeignKey(Unit, verbose_name=_("credited unit"), on_delete=models.PROTECT,
                              related_name="publication_credits")
     share = models.DecimalField(_("share"), max_digits=5, decimal_places=4)
@@ -321,9 +322,9 @@ class Credit(models.Model):
     office_level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     adoption = models.CharField(_("adoption"), max_length=10, choices=Hop.Adoption.choices)
     combined = models.BooleanField(_("from a composite item"), default=False)
-    issue_kind = models.CharField(max_length=12, choices=IssueKind.choices)
-    year = models.PositiveSmallIntegerField()
-    signed_at = models.DateTimeField()
+    issue_kind = models.CharField(_("issue kind"), max_length=12, choices=IssueKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"), )
+    signed_at = models.DateTimeField(_("signed"), )
 
     class Meta:
         verbose_name = _("publication credit")

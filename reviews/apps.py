@@ -19,6 +19,7 @@ AUDIT_ACTIONS = {
 class ReviewsConfig(AppConfig):
     default_auto_field = 'django.db.models.BigAutoField'
     name = 'reviews'
+    verbose_name = _("Review chain")
 
     def ready(self):
         from infohub import access

@@ -41,16 +41,16 @@ class Hop(models.Model):
     )
     received_at = models.DateTimeField(_("received"), db_index=True)
     # The item's urgency rank when it arrived (0 = extra urgent), so the inbox sorts on an index.
-    priority = models.PositiveSmallIntegerField(default=2)
+    priority = models.PositiveSmallIntegerField(_("priority"), default=2)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
     adoption = models.CharField(_("adoption"), max_length=10, choices=Adoption.choices, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     acted_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    acted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    acted_by = models.ForeignKey(User, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     forward = models.CharField(_("forwarding"), max_length=20, choices=Forward.choices, blank=True, default="")
-    forward_requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    forward_requested_at = models.DateTimeField(null=True, blank=True)
-    forward_signed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    forward_requested_by = models.ForeignKey(User, verbose_name=_("forwarding proposed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    forward_requested_at = models.DateTimeField(_("forwarding proposed"), null=True, blank=True)
+    forward_signed_by = models.ForeignKey(User, verbose_name=_("forwarding signed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     forwarded_at = models.DateTimeField(_("forwarded"), null=True, blank=True)
     composite = models.ForeignKey(
         Item, verbose_name=_("composite item"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged_hops"

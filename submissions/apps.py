@@ -13,6 +13,7 @@ AUDIT_ACTIONS = {
 class SubmissionsConfig(AppConfig):
     default_auto_field = 'django.db.models.BigAutoField'
     name = 'submissions'
+    verbose_name = _("Information items")
 
     def ready(self):
         from infohub import access

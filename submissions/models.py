@@ -227,7 +227,7 @@ class Item(models.Model):
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     # Bumped by every write; a form or API call that read an older revision is refused as stale.
-    revision = models.PositiveIntegerField(default=1)
+    revision = models.PositiveIntegerField(_("revision"), default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("filed"), null=True, blank=True)
@@ -564,13 +564,13 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 
 class Attachment(models.Model):
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="attachments")
+    item = models.ForeignKey(Item, verbose_name=_("information item"), on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("file"), upload_to=attachment_path, validators=[validate_attachment])
     original_name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveBigIntegerField(_("size"))
-    content_type = models.CharField(max_length=100, blank=True)
-    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    content_type = models.CharField(_("file type"), max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("attachment")
@@ -584,12 +584,12 @@ class Attachment(models.Model):
 class ItemVersion(models.Model):
     """The content of an item as it stood after filing and after every later edit."""
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField()
-    content = models.JSONField()
-    edited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    note = models.CharField(max_length=200, blank=True)
+    item = models.ForeignKey(Item, verbose_name=_("information item"), on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version number"), )
+    content = models.JSONField(_("content"), )
+    edited_by = models.ForeignKey(User, verbose_name=_("edited by"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("item version")

@@ -53,7 +53,7 @@ class TopicRequest(models.Model):
     created_by = models.ForeignKey(User, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("issued"), auto_now_add=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
-    withdrawn_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    withdrawn_by = models.ForeignKey(User, verbose_name=_("withdrawn by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     withdraw_reason = models.TextField(_("reason for withdrawal"), blank=True)
 
     class Meta:
@@ -107,11 +107,11 @@ class Target(Obligation):
     reply = models.CharField(_("reply"), max_length=16, choices=Reply.choices, default=Reply.WAITING)
     # "Nothing to report" (无此类情况): written by a clerk (or the director), signed by the unit's director.
     decline_note = models.TextField(_("note"), blank=True)
-    decline_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    decline_at = models.DateTimeField(null=True, blank=True)
-    decline_signed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decline_by = models.ForeignKey(User, verbose_name=_("declined by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decline_at = models.DateTimeField(_("declined"), null=True, blank=True)
+    decline_signed_by = models.ForeignKey(User, verbose_name=_("decline signed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decline_return_reason = models.TextField(_("reason returned"), blank=True)
-    revision = models.PositiveIntegerField(default=1)
+    revision = models.PositiveIntegerField(_("revision"), default=1)
 
     class Meta(Obligation.Meta):
         verbose_name = _("target unit")
@@ -160,7 +160,7 @@ class Answer(models.Model):
     target = models.ForeignKey(Target, verbose_name=_("target unit"), on_delete=models.CASCADE,
                                related_name="answers")
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
-    linked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    linked_by = models.ForeignKey(User, verbose_name=_("linked by"), on_delete=models.PROTECT, related_name="+")
     linked_at = models.DateTimeField(_("linked"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     sent_to = models.ForeignKey(Unit, verbose_name=_("sent to"), null=True, blank=True, on_delete=models.PROTECT,
