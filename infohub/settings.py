@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "followup",
     "instructions",
     "topics",
+    "assessment",
     "project",
 ]
 

@@ -1,0 +1,355 @@
+"""Assessment (考核 与 通报, SPEC §9): rule sets that price the facts the other apps record, the append-only ledger of
+priced facts, the monthly tallies its writes keep, and the 通报 documents issued from them.
+
+How the pieces fit:
+* A `RuleSet` belongs to an assessing office and a year; its `Rule` rows price each kind of fact (an adoption by
+  publication type and level, a leader's instruction by level, a topic request answered or ignored, a lapse …).
+* A pricing run (`Pricing`) computes, in Postgres, the rows a period's facts are worth and applies the difference to
+  the ledger: rows whose value changed are marked superseded by the run (never deleted or edited otherwise) and the
+  new rows are appended. The current figures are the rows not superseded; the history is every row.
+* `Tally` holds one row per rule set, month and unit: the counts and points of that month, rebuilt by the run from the
+  ledger and the facts, so a sheet or a ranking reads a few thousand rows, never the ledger's millions.
+* A `Bulletin` is a monthly or quarterly 通报 or the year-end ranking, generated as .docx and .xlsx by a Celery task
+  and kept, with the files' checksums, as the issued record.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from infohub.models import Level, Unit
+from publications.models import PublicationType
+from submissions.models import Item
+
+SHARE = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+
+
+class Fact(models.TextChoices):
+    """What a ledger row prices. Each names its cause: the row of another app it comes from."""
+
+    FILED = "filed", _("Filed")                           # cause: submissions.Item (signed off and sent)
+    ADOPTED = "adopted", _("Adopted")                     # cause: publications.Credit (used in a signed issue)
+    INSTRUCTION = "instruction", _("Leader's instruction")  # cause: instructions.Instruction on the item
+    TOPIC_ANSWERED = "topic_answered", _("Topic request answered")  # cause: topics.Target
+    TOPIC_IGNORED = "topic_ignored", _("Topic request ignored")     # cause: followup.Shortfall (kind ignored)
+    TOPIC_LATE = "topic_late", _("Topic request answered late")     # cause: followup.Shortfall (kind late)
+    OVERDUE = "overdue", _("Instruction follow-up overdue")          # cause: followup.Shortfall (kind overdue)
+    LAPSE = "lapse", _("Emergency report lapse")          # cause: alerts.Lapse (迟报/漏报/误报/瞒报)
+    QUOTA = "quota", _("Below the monthly quota")         # cause: the unit (the month's count is in `basis`)
+    LINKED = "linked", _("Direct-reporting point's share (挂钩分)")  # cause: the point's row's cause
+    REWRITE = "rewrite", _("Office's share for rewriting")  # cause: assessment.Rewrite
+    ADJUSTMENT = "adjustment", _("Adjustment by the office")  # cause: assessment.Adjustment
+    ZEROED = "zeroed", _("Year's score set to zero")      # cause: the Shortfall that crossed the limit
+
+
+class Group(models.TextChoices):
+    """The groups units are ranked in (SPEC §9: counties, departments, direct-reporting points)."""
+
+    DISTRICT = "district", _("Lower-level offices")          # the committee/government offices of lower levels
+    DEPARTMENT = "department", _("Departments")
+    DIRECT = "direct", _("Direct-reporting points")          # direct points and special information officers
+
+
+class RuleSet(models.Model):
+    """One assessing office's scoring rules for one year (SPEC §9). Only one rule set is in force per office and year."""
+
+    class Counting(models.TextChoices):
+        EVERY = "every", _("Every publication counts")
+        HIGHEST = "highest", _("Only the highest publication counts")
+
+    class Placing(models.TextChoices):
+        FACT = "fact", _("In the month the fact happened")
+        FILED = "filed", _("In the month the item was filed")
+        OPEN = "open", _("In the month the fact happened, or the first month not yet issued")
+
+    office = models.ForeignKey(Unit, verbose_name=_("assessing office"), on_delete=models.PROTECT,
+                               related_name="rule_sets")
+    year = models.PositiveSmallIntegerField(_("year"))
+    name = models.CharField(_("name"), max_length=100)
+    is_active = models.BooleanField(_("in force"), default=True)
+    counting = models.CharField(_("adoptions counted"), max_length=10, choices=Counting.choices,
+                                default=Counting.EVERY)
+    placing = models.CharField(_("late facts land"), max_length=10, choices=Placing.choices, default=Placing.FACT)
+    joint_split = models.BooleanField(_("jointly filed items split evenly (合报均分)"), default=True)
+    direct_share = models.DecimalField(
+        _("direct-reporting point's share counted for its county (挂钩分)"), max_digits=5, decimal_places=4,
+        default=Decimal("0"), validators=SHARE)
+    rewrite_share = models.DecimalField(
+        _("office's share of an item it rewrote"), max_digits=5, decimal_places=4, default=Decimal("0"),
+        validators=SHARE)
+    zero_after_ignored = models.PositiveSmallIntegerField(
+        _("ignored topic requests that zero the year"), default=0, help_text=_("0: never."))
+    year_cap = models.DecimalField(_("cap on a unit's year total"), max_digits=9, decimal_places=2,
+                                   null=True, blank=True)
+    source = models.TextField(_("where these rules come from"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rule set")
+        verbose_name_plural = _("rule sets")
+        ordering = ["-year", "office_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "year"], condition=Q(is_active=True),
+                                    name="one_rule_set_in_force_per_office_and_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.name}"
+
+
+class Rule(models.Model):
+    """One price: what a fact matching its conditions is worth. A blank condition matches anything; where several
+    rules match a fact, the one with the most conditions set wins (then the lower `position`)."""
+
+    ruleset = models.ForeignKey(RuleSet, verbose_name=_("rule set"), on_delete=models.CASCADE, related_name="rules")
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    label = models.CharField(_("printed as"), max_length=60, help_text=_("e.g. 省委办单条采用."))
+    fact = models.CharField(_("fact"), max_length=16, choices=Fact.choices)
+    # Conditions (blank: any)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, blank=True,
+                             help_text=_("The adopting office's level, or the leader's."))
+    ptype = models.ForeignKey(PublicationType, verbose_name=_("publication"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    combined = models.BooleanField(_("combined adoption (综合)"), null=True, blank=True,
+                                   help_text=_("Yes: combined or summary use; no: standalone (单条); blank: either."))
+    forwarded = models.BooleanField(_("reported upward through the assessing office"), null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=12, blank=True,
+                            help_text=_("The lapse's kind (late, missed, false, concealed)."))
+    group = models.CharField(_("group"), max_length=12, choices=Group.choices, blank=True)
+    # The price
+    points = models.DecimalField(_("points"), max_digits=7, decimal_places=2)
+    multiplier = models.DecimalField(_("multiplier"), max_digits=5, decimal_places=2, default=Decimal("1"))
+    monthly_cap = models.DecimalField(_("cap per unit and month"), max_digits=7, decimal_places=2,
+                                      null=True, blank=True)
+    quota = models.PositiveSmallIntegerField(_("monthly quota"), null=True, blank=True,
+                                             help_text=_("For the quota fact: items a unit must file a month."))
+    voids_award = models.BooleanField(_("loses award eligibility"), default=False)
+
+    class Meta:
+        verbose_name = _("rule")
+        verbose_name_plural = _("rules")
+        ordering = ["ruleset", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Pricing(models.Model):
+    """One run that priced a rule set's months and applied the difference to the ledger (who, why, what changed)."""
+
+    class Kind(models.TextChoices):
+        ROUTINE = "routine", _("Routine pricing of new facts")
+        REPRICE = "reprice", _("Re-pricing after a rule change")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    ruleset = models.ForeignKey(RuleSet, verbose_name=_("rule set"), on_delete=models.PROTECT,
+                                related_name="pricings")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ROUTINE)
+    first_month = models.DateField(_("from the month of"))
+    last_month = models.DateField(_("to the month of"))
+    reason = models.TextField(_("reason"), blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    added = models.PositiveIntegerField(_("rows added"), default=0)
+    superseded = models.PositiveIntegerField(_("rows superseded"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("pricing run")
+        verbose_name_plural = _("pricing runs")
+        ordering = ["-requested_at"]
+        constraints = [models.CheckConstraint(condition=Q(first_month__lte=models.F("last_month")),
+                                              name="pricing_months_in_order")]
+
+    def __str__(self) -> str:
+        return f"{self.ruleset_id} {self.first_month:%Y-%m}–{self.last_month:%Y-%m} {self.state}"
+
+
+class Entry(models.Model):
+    """One priced fact for one unit (SPEC §9): the ledger row. Never edited or deleted: a run that prices it
+    differently marks it superseded and appends its successor. Current rows: `superseded_by IS NULL`."""
+
+    ruleset = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="entries")
+    pricing = models.ForeignKey(Pricing, on_delete=models.PROTECT, related_name="entries")
+    month = models.DateField(_("month"))  # the first day of the month the rule set places the fact in
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    fact = models.CharField(_("fact"), max_length=16, choices=Fact.choices)
+    cause_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    cause_id = models.BigIntegerField()
+    item = models.ForeignKey(Item, verbose_name=_("item"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    rule = models.ForeignKey(Rule, verbose_name=_("rule"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    share = models.DecimalField(_("share"), max_digits=5, decimal_places=4, default=Decimal("1"))
+    points = models.DecimalField(_("points"), max_digits=9, decimal_places=2)
+    basis = models.CharField(_("worked out as"), max_length=200, blank=True)  # "20 × 2 × 1/3", "filed 12 of 20"
+    occurred_at = models.DateTimeField(_("when"))
+    voids_award = models.BooleanField(default=False)
+    superseded_by = models.ForeignKey(Pricing, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("ledger row")
+        verbose_name_plural = _("ledger rows")
+        indexes = [
+            models.Index(fields=["ruleset", "month", "unit"], condition=Q(superseded_by__isnull=True),
+                         name="ledger_current_month_unit"),
+            models.Index(fields=["ruleset", "unit", "month"], condition=Q(superseded_by__isnull=True),
+                         name="ledger_current_unit_month"),
+            models.Index(fields=["ruleset", "fact", "cause_id"], name="ledger_cause"),
+            models.Index(fields=["item"], name="ledger_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%Y-%m} {self.fact} {self.points}"
+
+
+class Tally(models.Model):
+    """One unit's month under one rule set: counts from the facts and points from the current ledger rows, rebuilt by
+    each pricing run for the months it priced (the ledger's writes keep it; nothing else writes it)."""
+
+    ruleset = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    group = models.CharField(max_length=12, choices=Group.choices)
+    filed = models.PositiveIntegerField(default=0)
+    signed_off = models.PositiveIntegerField(default=0)
+    adopted = models.PositiveIntegerField(default=0)            # distinct items used in a publication
+    adopted_combined = models.PositiveIntegerField(default=0)   # of which combined or summary use
+    adopted_county = models.PositiveIntegerField(default=0)
+    adopted_city = models.PositiveIntegerField(default=0)
+    adopted_province = models.PositiveIntegerField(default=0)
+    adopted_central = models.PositiveIntegerField(default=0)
+    instructions = models.PositiveIntegerField(default=0)
+    topics_answered = models.PositiveIntegerField(default=0)
+    topics_ignored = models.PositiveIntegerField(default=0)
+    lapses = models.PositiveIntegerField(default=0)
+    points_filing = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0"))
+    points_adoption = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0"))
+    points_instruction = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0"))
+    points_topic = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0"))
+    points_lapse = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0"))
+    points_other = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0"))  # quota, 挂钩, …
+    points = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0"))
+    voids_award = models.BooleanField(default=False)
+    zeroed = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ruleset", "month", "unit"], name="tally_once_per_month")]
+        indexes = [models.Index(fields=["ruleset", "unit", "month"], name="tally_unit_month")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%Y-%m} {self.points}"
+
+
+class Adjustment(models.Model):
+    """Points an office adds or takes off by hand, with its reason (e.g. an award for a report the leaders praised)."""
+
+    ruleset = models.ForeignKey(RuleSet, verbose_name=_("rule set"), on_delete=models.PROTECT,
+                                related_name="adjustments")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("month"))
+    points = models.DecimalField(_("points"), max_digits=7, decimal_places=2)
+    reason = models.TextField(_("reason"))
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("made by"), on_delete=models.PROTECT,
+                                related_name="+")
+    made_at = models.DateTimeField(_("made"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("adjustment")
+        verbose_name_plural = _("adjustments")
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%Y-%m} {self.points}"
+
+
+class Rewrite(models.Model):
+    """An office rewrote most of an item before using it: it earns the rule set's `rewrite_share` of the item's
+    adoption points, and the item's units the rest (SPEC §9)."""
+
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
+    office = models.ForeignKey(Unit, verbose_name=_("office"), on_delete=models.PROTECT, related_name="+")
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("marked by"), on_delete=models.PROTECT,
+                                  related_name="+")
+    marked_at = models.DateTimeField(_("marked"), auto_now_add=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("rewritten item")
+        verbose_name_plural = _("rewritten items")
+        constraints = [models.UniqueConstraint(fields=["item", "office"], name="rewrite_once_per_office")]
+
+    def __str__(self) -> str:
+        return f"{self.office_id} ← {self.item_id}"
+
+
+class Bulletin(models.Model):
+    """A 通报: monthly, quarterly, or the year-end ranking (SPEC §9), as .docx and .xlsx. Generated by a task with its
+    progress shown; once issued it is the signed record: the files, their SHA-256 and the figures are kept as they
+    were, and a later re-pricing shows in the next 通报, not in this one."""
+
+    class Kind(models.TextChoices):
+        MONTHLY = "monthly", _("Monthly bulletin")
+        QUARTERLY = "quarterly", _("Quarterly bulletin")
+        YEARLY = "yearly", _("Year-end ranking")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being generated")
+        READY = "ready", _("Ready for issue")
+        FAILED = "failed", _("Failed")
+        ISSUED = "issued", _("Issued")
+
+    ruleset = models.ForeignKey(RuleSet, verbose_name=_("rule set"), on_delete=models.PROTECT,
+                                related_name="bulletins")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    first_month = models.DateField(_("from the month of"))
+    last_month = models.DateField(_("to the month of"))
+    title = models.CharField(_("title"), max_length=120)
+    number = models.PositiveIntegerField(_("number"), null=True, blank=True)  # given at issue, per office and year
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    stage = models.CharField(_("stage"), max_length=60, blank=True)
+    docx = models.FileField(_("Word file"), upload_to="bulletins/", blank=True)
+    xlsx = models.FileField(_("Excel file"), upload_to="bulletins/", blank=True)
+    docx_sha256 = models.CharField(max_length=64, blank=True)
+    xlsx_sha256 = models.CharField(max_length=64, blank=True)
+    figures = models.JSONField(_("figures as issued"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    generated_at = models.DateTimeField(_("generated"), null=True, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulletin (通报)")
+        verbose_name_plural = _("bulletins (通报)")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["ruleset", "number"], condition=Q(number__isnull=False),
+                                    name="bulletin_number_once_per_rule_set"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
