@@ -9,6 +9,7 @@ AUDIT_ACTIONS = {
     "clock.phone_report": _("logged a phone report"),
     "clock.move": _("moved a deadline after a correction"),
     "clock.cancel": _("cancelled a deadline after a correction"),
+    "clock.merge": _("handed a deadline over to the composite item"),
     "lapse.withdraw": _("withdrew a late report after a correction"),
     "chase.record": _("chased a unit for a report"),
     "lapse.false": _("recorded a false report"),

@@ -203,6 +203,21 @@ class Clock(models.Model):
     def is_quarantined(self) -> bool:
         return self.quarantined_at is not None
 
+    # Why a clock stopped (stopped_by), as people read it.
+    STOPPED_BY = {
+        "received": _("The report arrived"),
+        "phone": _("Phone report"),
+        "follow_up": _("The follow-up arrived"),
+        "reported": _("The unit reported"),
+        "corrected": _("Cancelled after a correction"),
+        "merged": _("Merged into a composite item: its deadline runs on the composite"),
+        "composite": _("The composite item it was merged into arrived"),
+    }
+
+    @property
+    def stopped_label(self) -> str:
+        return str(self.STOPPED_BY.get(self.stopped_by, self.stopped_by))
+
 
 class Escalation(models.Model):
     """One reminder, breach escalation or acknowledgement escalation of a clock. The unique key makes each

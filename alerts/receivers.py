@@ -4,7 +4,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from infohub import listcache
-from reviews.signals import item_received
+from reviews.signals import item_received, items_merged
 from submissions.models import Item
 from submissions.signals import item_filed, item_revised
 
@@ -20,6 +20,11 @@ def start_or_meet_clocks(sender, item, at, **kwargs):
 @receiver(item_received, dispatch_uid="alerts.item_received")
 def stop_clocks(sender, item, office, at, **kwargs):
     services.on_item_received(item, office, at)
+
+
+@receiver(items_merged, dispatch_uid="alerts.items_merged")
+def hand_clocks_to_composite(sender, composite, sources, office, at, **kwargs):
+    services.on_items_merged(composite, sources, office, at)
 
 
 @receiver(item_revised, dispatch_uid="alerts.item_revised")

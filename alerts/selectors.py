@@ -29,6 +29,15 @@ def urgent_queue(user: User) -> QuerySet[Clock]:
     )
 
 
+def merged_into(user: User, clock: Clock) -> Item | None:
+    """The composite (综合) the clock's report was merged into, when the clock stopped for it (stopped_by "merged" at
+    the merge, "composite" when the composite arrived: alerts.services.on_items_merged) and `user` may see that
+    composite by the access rule; None otherwise. One query at most."""
+    if clock.stopped_by not in ("merged", "composite") or not clock.item_id or not clock.item.outcome_composite_id:
+        return None
+    return access.visible(user, Item.objects.filter(pk=clock.item.outcome_composite_id)).first()
+
+
 def queue_counts(clocks: QuerySet[Clock], now) -> dict[str, int]:
     """{"open", "overdue", "unacknowledged"}: how many of `clocks` (an urgent queue) are open, past their due time
     at `now` (marked late or not yet), and not yet acknowledged. One statement."""

@@ -172,17 +172,98 @@ def on_item_filed(item: Item, at: datetime) -> None:
 
 
 def on_item_received(item: Item, office: Unit, at: datetime) -> None:
-    """A unit of some level received an item: the report clocks of that level for it stop."""
-    if item.report_kind != ReportKind.FIRST:
+    """A unit of some level received an item: the report clocks of that level for it stop (stopped_by "received"),
+    and so do those of the items it was merged from (a composite, 综合: stopped_by "composite") — it arrived in their
+    place (see on_items_merged)."""
+    sources = list(item.merged_from.values_list("pk", flat=True))
+    if item.report_kind != ReportKind.FIRST and not sources:
         return
-    clocks = Clock.objects.select_for_update().filter(
-        item=item, level=office.level, kind__in=[Clock.Kind.REPORT, Clock.Kind.WRITTEN], stopped_at=None
+    owed = [(item.pk, "received")] if item.report_kind == ReportKind.FIRST else []
+    for item_id, by in [*owed, *((source, "composite") for source in sources)]:
+        clocks = Clock.objects.select_for_update().filter(
+            item_id=item_id, level=office.level, kind__in=[Clock.Kind.REPORT, Clock.Kind.WRITTEN], stopped_at=None
+        ).order_by("id")
+        for clock in clocks:
+            if clock.state == Clock.State.RUNNING and at > clock.due_at:
+                # arrived after the deadline but before the sweep saw it: late all the same, held by whoever held it
+                # then
+                _breach(clock, at=at, held_at=clock.due_at)
+            _stop(clock, at=at, by=by)
+
+
+# --- merging: a composite races what its sources raced -----------------------------------------------------------
+
+# The report deadlines a composite takes over from the items merged into it (the follow-ups stay owed by each
+# source's unit for its own event).
+HANDED_OVER = (Clock.Kind.REPORT, Clock.Kind.WRITTEN)
+
+
+def on_items_merged(composite: Item, sources: list[Item], office: Unit, at: datetime) -> list[Clock]:
+    """Called inside the merge transaction (reviews.signals.items_merged, reviews.services.review_merge), the items
+    locked. The composite (综合) travels up the chain in its sources' place, so what the offices above `office` wait
+    for is now the composite (SPEC §5: one event, one race, one 迟报 if late):
+
+    * at each office where a report deadline of a source still runs (its report clock, or the written report after a
+      phone report), the composite gets a clock of its own due by the earliest of them — that clock's kind, start,
+      policy terms and note; its reminders still ahead planned anew, none sent twice; acknowledged when a duty
+      officer there had acknowledged one of them, else escalating where the furthest of them had got to. The duty
+      officers there are told it continues as the composite, not of a new emergency;
+    * those running source clocks stop there at once: cancelled, stopped_by "merged" (they no longer race; the
+      composite's clock records any lateness, once);
+    * a source deadline already missed there keeps its 迟报 and stays open until the composite reaches that level
+      (on_item_received stops it then, stopped_by "composite").
+
+    Only a composite that is an emergency first report races deadlines (review_merge makes it one when its most urgent
+    source is an emergency); otherwise the sources' clocks run on until the composite reaches their level. Returns the
+    composite's new clocks, oldest deadline first."""
+    if not (composite.is_emergency and composite.report_kind == ReportKind.FIRST):
+        return []
+    open_clocks = (Clock.objects.select_for_update(of=("self",))
+                   .filter(item__in=sources, kind__in=HANDED_OVER, state=Clock.State.RUNNING, stopped_at=None)
+                   .select_related("office", "item", "acknowledged_by").order_by("due_at", "id"))
+    by_office: dict[int, list[Clock]] = {}
+    for clock in open_clocks:
+        by_office.setdefault(clock.office_id, []).append(clock)
+    started = []
+    for clocks in by_office.values():
+        clock = _start_composite_clock(composite, clocks, at=at)
+        for source in clocks:
+            source.state, source.stopped_at, source.stopped_by = Clock.State.CANCELLED, at, "merged"
+            source.remind_at, source.remind_key, source.acknowledge_due_at = None, "", None
+            source.save(update_fields=["state", "stopped_at", "stopped_by", "remind_at", "remind_key",
+                                       "acknowledge_due_at"])
+            audit_record(actor=None, action="clock.merge", obj=source, from_state=Clock.State.RUNNING,
+                         to_state=source.state, data={"composite": composite.pk, "clock": clock.pk})
+        _notify_people(
+            [(Role.DUTY_OFFICER, clock.office_id)], "clock.merged",
+            _("Merged by %(office)s into “%(title)s”: %(sources)s. It is due at %(waiting)s by %(due)s.") % {
+                "office": office, "title": composite.title, "waiting": clock.office, "due": _hm(clock.due_at),
+                "sources": "、".join(f"{source.item.source_unit}《{source.item.title}》" for source in clocks)},
+            clock,
+        )
+        started.append(clock)
+    return started
+
+
+def _start_composite_clock(composite: Item, clocks: list[Clock], *, at: datetime) -> Clock:
+    """The composite's clock at one office, from its sources' running clocks there (`clocks`, earliest due first)."""
+    earliest = clocks[0]
+    seen = min((c for c in clocks if c.acknowledged_at), key=lambda c: c.acknowledged_at, default=None)
+    clock = Clock(
+        kind=earliest.kind, item=composite, office=earliest.office, level=earliest.level, unit=composite.source_unit,
+        started_at=earliest.started_at, due_at=earliest.due_at, terms=_terms_of(earliest), note=earliest.note,
+        acknowledged_at=seen and seen.acknowledged_at, acknowledged_by=seen and seen.acknowledged_by,
+        acknowledge_due_at=None if seen else min((c.acknowledge_due_at for c in clocks if c.acknowledge_due_at),
+                                                 default=None),
+        acknowledge_step=0 if seen else max(c.acknowledge_step for c in clocks),
+        acknowledge_every_minutes=earliest.acknowledge_every_minutes,
     )
-    for clock in clocks:
-        if clock.state == Clock.State.RUNNING and at > clock.due_at:
-            # arrived after the deadline but before the sweep saw it: late all the same, held by whoever held it then
-            _breach(clock, at=at, held_at=clock.due_at)
-        _stop(clock, at=at, by="received")
+    _plan_reminders(clock, now=at, skip=set(earliest.escalations.values_list("key", flat=True)))
+    clock.save()
+    audit_record(actor=None, action="clock.start", obj=clock, to_state=clock.state,
+                 data={"kind": clock.kind, "office": clock.office_id, "due_at": clock.due_at.isoformat(),
+                       "merged_from": [c.pk for c in clocks]})
+    return clock
 
 
 def _stop(clock: Clock, *, at: datetime, by: str) -> None:

@@ -90,6 +90,7 @@ def _clock_page(request, clock, phone_form=None, status=200):
         "clock": clock,
         "escalations": clock.escalations.order_by("created_at"),
         "is_duty": ON_DUTY.allows(request.user, clock),
+        "composite": selectors.merged_into(request.user, clock),
         "phone_form": phone_form or PhoneReportForm(),
     }, status=status)
 

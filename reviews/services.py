@@ -29,7 +29,7 @@ from .duplicates import tell_likely_duplicates
 from .models import Hop
 from .permissions import DECLINE_FORWARD, RETURN_AT_SIGN_OFF, REVIEW, SIGN_FORWARD, SIGN_OFF
 from .selectors import outcome_of
-from .signals import hop_decided, item_received, item_signed_off
+from .signals import hop_decided, item_received, item_signed_off, items_merged
 
 # --- helpers ---------------------------------------------------------------------------------------------
 
@@ -255,7 +255,10 @@ def _decide(*, actor: User, hop: Hop, status: str, adoption: str = "", reason: s
 
 
 def review_merge(*, actor: User, hops: list[Hop], title: str, body: str) -> Hop:
-    """Merge several items on one event into a composite item (综合) at this office; sources stay credited."""
+    """Merge several items on one event into a composite item (综合) at this office; sources stay credited.
+
+    The composite travels on in their place: `items_merged` lets the deadline rules hand the sources' running report
+    deadlines above this office over to it (alerts.services.on_items_merged). Returns the composite's hop here."""
     if len({h.pk for h in hops}) < 2:
         raise ActionRefused(_("Choose at least two items to merge."))
     if not (title or "").strip() or not (body or "").strip():
@@ -301,6 +304,7 @@ def review_merge(*, actor: User, hops: list[Hop], title: str, body: str) -> Hop:
         new_hop = Hop.objects.create(item=composite, office=office, level=office.level, sender=office,
                                      received_at=now, priority=Urgency.rank(composite.urgency))
         _refresh_outcomes(*sources, composite)
+        items_merged.send(sender=Hop, composite=composite, sources=sources, office=office, hop=new_hop, at=now)
     return new_hop
 
 

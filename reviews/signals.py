@@ -12,3 +12,7 @@ item_signed_off = Signal()
 item_received = Signal()
 # An item left a holder's hands upward or was decided: kwargs item, hop, actor, at.
 hop_decided = Signal()
+# Several received items were merged into a composite (综合) at an office: kwargs composite (the new item), sources
+# (the items merged, locked), office, hop (the composite's hop at that office), at. The composite travels on in their
+# place: what waits for the sources above that office waits for it (alerts.services.on_items_merged).
+items_merged = Signal()
