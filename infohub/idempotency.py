@@ -1,7 +1,9 @@
 """A request sent twice records once (SPEC §3): forms carry a once-only token (`{% once %}`, field `once`), API
 calls an `Idempotency-Key` header. The first request with a key runs; the same key again gets the first answer
 (`Idempotent-Replayed: true`), also while the first is still running (it waits for it, as a double click's
-second request must show what the first did). Kept: the API's answers below 500, a form's redirect (done). A 5xx,
+second request must show what the first did); a form sent again lands where the first went, told so. A form's token
+is the one it was shown with, also after Back when the browser fetched the page anew (static/js/once.js keeps the
+token sent in the history entry's state and puts it back). Kept: the API's answers below 500, a form's redirect (done). A 5xx,
 or a form page shown again with its errors, frees the key so that trying again tries again.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils import timezone
@@ -44,7 +47,12 @@ class IdempotencyMiddleware:
         signature = f"{request.method} {request.path}"[:300]
         record = _claim(user, key, signature)
         if record is not None:  # this key was seen before
-            return _replay(record, signature)
+            response = _replay(record, signature)
+            if from_form and record.location and response.status_code < 400:
+                # A form sent again (a double click, or Back to a form already sent): the page it lands on says why
+                # nothing new appears there.
+                messages.info(request, _("This form was sent before: it was recorded once, not again."))
+            return response
         try:
             response = self.get_response(request)
         except BaseException:

@@ -1,9 +1,12 @@
 """The instruction pages (SPEC §6, §10): Chinese, a refused form keeps what was typed, the start page shows each
 person their part."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
+from infohub.models import AuditLog
 from instructions.models import Assignment, Instruction
 
 from .conftest import assigned
@@ -69,3 +72,40 @@ def test_the_office_page_shows_every_unit_and_the_history(office, client):
     assert office.county.name in page and office.other.name in page
     assert "交办单" in page and "2026-09-30 18:00" in page
     assert "交办" in page  # the audit trail names the step
+
+
+def _once(page: str, action: str = "") -> str:
+    """The once-only token of the page's form sent to `action` (the first form when none is named)."""
+    found = re.search(rf'{re.escape(action)}"[^>]*>(?:(?!</form>).)*?name="once" value="([^"]+)"', page, re.S)
+    assert found, "the form carries no once-only token"
+    return found.group(1)
+
+
+def test_a_form_sent_twice_with_its_token_records_one_instruction(office, client):
+    """Back to the form, or a double click, sends the same rendered form again: one instruction, and the second
+    sending lands on it, told that nothing new was recorded."""
+    client.force_login(office.leader)
+    url = reverse("instructions:instruct")
+    token = _once(client.get(f"{url}?item={office.item.pk}").content.decode())
+    data = {"item": office.item.pk, "kind": "handle", "text": "请东湖区抓好落实。", "office": office.city.pk,
+            "once": token}
+    first = client.post(url, data)
+    again = client.post(url, data)
+    instruction = Instruction.objects.get()
+    assert first.status_code == again.status_code == 302
+    assert again["Location"] == first["Location"] == instruction.get_absolute_url()
+    assert "只记录一次" in client.get(again["Location"]).content.decode()
+
+
+def test_the_assignment_form_sent_twice_assigns_once(office, client):
+    from .conftest import instructed
+
+    instruction = instructed(office)
+    client.force_login(office.editor)
+    action = reverse("instructions:assign", args=[instruction.pk])
+    token = _once(client.get(instruction.get_absolute_url()).content.decode(), action)
+    data = {"lead": office.county.pk, "asked": "请反馈办理情况", "working_days": "5", "once": token}
+    responses = [client.post(reverse("instructions:assign", args=[instruction.pk]), data) for _ in range(2)]
+    assert [r.status_code for r in responses] == [302, 302]
+    assert Assignment.objects.filter(instruction=instruction).count() == 1
+    assert AuditLog.objects.filter(action="instruction.assign").count() == 1
