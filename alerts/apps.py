@@ -51,4 +51,6 @@ class AlertsConfig(AppConfig):
         deadlines.register(expression=selectors.racing_due_expression, racing=selectors.racing_of,
                            first_reports=selectors.first_reports_racing)
         register_audit_actions(AUDIT_ACTIONS)
-        register_audit_states([*Clock.State.choices, *Chase.State.choices])
+        register_audit_states(Clock, Clock.State.choices)
+        register_audit_states(Chase, Chase.State.choices)
+        register_audit_states(Lapse, [*Lapse.Kind.choices, ("withdrawn", _("Withdrawn"))])  # a 迟报 withdrawn

@@ -19,7 +19,7 @@ class FollowupConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from infohub import access
-        from infohub.models import register_audit_actions
+        from infohub.models import register_audit_actions, register_audit_states
 
         from .calendar import forget_overrides
         from .models import CalendarDay, Shortfall
@@ -27,5 +27,6 @@ class FollowupConfig(AppConfig):
         # A shortfall is seen by its unit, the office it failed, and every office above the unit (who assess it).
         access.govern(Shortfall, unit="unit_id", reached=("office_id",), jurisdiction="unit__path")
         register_audit_actions(AUDIT_ACTIONS)
+        register_audit_states(Shortfall, Shortfall.Kind.choices)
         post_save.connect(forget_overrides, sender=CalendarDay, dispatch_uid="followup.forget_overrides.save")
         post_delete.connect(forget_overrides, sender=CalendarDay, dispatch_uid="followup.forget_overrides.delete")

@@ -115,8 +115,7 @@ class AuditObjectFilter(admin.SimpleListFilter):
     parameter_name = "object_type"
 
     def lookups(self, request, model_admin):
-        models = [m for m in apps.get_models() if m._meta.app_label in ("infohub", "submissions", "reviews", "alerts",
-                                                                        "publications")]
+        models = [m for m in apps.get_models() if "site-packages" not in m._meta.app_config.path]  # the project's
         return sorted(((m._meta.label_lower, m._meta.verbose_name) for m in models), key=lambda pair: str(pair[1]))
 
     def queryset(self, request, queryset):
@@ -125,7 +124,8 @@ class AuditObjectFilter(admin.SimpleListFilter):
 
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
-    """Read-only: the log is append-only. Actions and states by their readers' labels (infohub.models)."""
+    """Read-only: the log is append-only. Actions and states by their readers' labels (infohub.models: a state by
+    what the app of the row's object calls it)."""
 
     list_display = ["when", "who", "what", "about", "change", "why"]
     list_filter = [AuditActionFilter, AuditObjectFilter]

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .text import normalize_phone
@@ -195,16 +196,38 @@ def register_audit_actions(labels: dict[str, str]) -> None:
         AUDIT_ACTION_LABELS[action] = label
 
 
-# What the states an audit row moves between mean to a reader ({state: label}), registered by each app for its
-# own models' states (`register_audit_states`); a state two apps share ("returned") reads the same in both.
-AUDIT_STATE_LABELS: dict[str, str] = {}
+# What the states an audit row moves between mean to a reader, per kind of object the row is about:
+# {(object_type, state): label}, object_type being the audit row's ("publications.issue"). Each app registers the states
+# of its own rows (`register_audit_states`), so one code means what its own app says: an issue "signed" is 已签发, an
+# instruction assignment "signed" 办理中.
+AUDIT_STATE_LABELS: dict[tuple[str, str], str] = {}
 
 
-def register_audit_states(choices) -> None:
-    """Add (value, label) pairs of a model's states to the labels the audit trail shows (first label wins)."""
-    for value, label in choices:
-        if value:
-            AUDIT_STATE_LABELS.setdefault(value, label)
+def _object_type(model) -> str:
+    return model if isinstance(model, str) else model._meta.label_lower
+
+
+def register_audit_states(model, choices) -> None:
+    """Add the labels of the states that audit rows about `model` (a model class, or its label "app.model" as the
+    rows' object_type) move between: `choices`, (value, label) pairs such as `Issue.Status.choices` (labels lazy
+    translations). An app registers the states its own services write into rows about that model — reviews the hop
+    states it records on an item's rows. Raises ValueError when a state of that object type is already registered with
+    another label (two apps, one code, two meanings, on the same rows)."""
+    object_type = _object_type(model)
+    with translation.override("en"):  # compare what was written (the msgids), not a translation of it
+        for value, label in choices:
+            if not value:
+                continue
+            known = AUDIT_STATE_LABELS.get((object_type, value))
+            if known is not None and str(known) != str(label):
+                raise ValueError(f"audit state {value!r} of {object_type} is already registered as {str(known)!r}")
+            AUDIT_STATE_LABELS.setdefault((object_type, value), label)
+
+
+def audit_state_label(object_type: str, state: str) -> str:
+    """What `state` means on an audit row about `object_type` ("publications.issue"); the code itself when no app
+    registered it, "" for no state."""
+    return AUDIT_STATE_LABELS.get((object_type, state), state)
 
 
 class AuditLog(models.Model):
@@ -244,11 +267,11 @@ class AuditLog(models.Model):
 
     @property
     def from_label(self) -> str:
-        return AUDIT_STATE_LABELS.get(self.from_state, self.from_state)
+        return audit_state_label(self.object_type, self.from_state)
 
     @property
     def to_label(self) -> str:
-        return AUDIT_STATE_LABELS.get(self.to_state, self.to_state)
+        return audit_state_label(self.object_type, self.to_state)
 
     def delete(self, *args, **kwargs):
         raise ValueError("The audit log is append-only.")

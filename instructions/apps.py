@@ -45,6 +45,6 @@ class InstructionsConfig(AppConfig):
             access.govern(model, unit="assignment__unit_id", mark="assignment__instruction__classification",
                           reached=("assignment__office_id",))
         register_audit_actions(AUDIT_ACTIONS)
-        register_audit_states([*Instruction.State.choices, *Assignment.State.choices, *Feedback.State.choices,
-                               *Extension.State.choices])
+        for model in (Instruction, Assignment, Feedback, Extension):
+            register_audit_states(model, model.State.choices)
         sweep.register(Assignment, label=_("instruction follow-up sweep"))

@@ -34,4 +34,5 @@ class PublicationsConfig(AppConfig):
         access.govern(Credit, unit="unit_id", mark="item__classification", reached=("office_id",),
                       jurisdiction="unit__path")
         register_audit_actions(AUDIT_ACTIONS)
-        register_audit_states(Issue.Status.choices)  # the audit log names an issue's states as its pages do
+        # the audit log names an issue's states as its pages do, and an issue discarded while compiled
+        register_audit_states(Issue, [*Issue.Status.choices, ("discarded", _("Discarded"))])

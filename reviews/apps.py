@@ -33,4 +33,5 @@ class ReviewsConfig(AppConfig):
         access.reaches(Item, "hops__office_id")
         access.govern(Hop, mark="item__classification", reached=("office_id",), audited="item")
         register_audit_actions(AUDIT_ACTIONS)
-        register_audit_states([*Hop.Status.choices, *Hop.Forward.choices])
+        # what the review chain records on an item's rows: where its hop stands, and its report upward
+        register_audit_states(Item, [*Hop.Status.choices, *Hop.Forward.choices])

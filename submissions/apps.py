@@ -25,4 +25,4 @@ class SubmissionsConfig(AppConfig):
         # An item is its source unit's; it is marked; reads of a classified one are audited.
         access.govern(Item, unit="source_unit_id", mark="classification", audited="")
         register_audit_actions(AUDIT_ACTIONS)
-        register_audit_states(Item.Status.choices)
+        register_audit_states(Item, Item.Status.choices)
