@@ -26,6 +26,7 @@ from publications.selectors import start_page as publications_start_page
 from reviews import selectors as reviews
 from submissions import selectors as submissions
 from topics.selectors import start_page as topics_start_page
+from topics.selectors import target_reason
 
 
 @dataclass(frozen=True)
@@ -93,17 +94,29 @@ def _drafts(user: User, found: dict) -> list[Task]:
 
 
 def _topic_requests(user: User, found: dict) -> list[Task]:
-    """Topic requests my units owe an answer to (no reply yet, or "nothing to report" awaiting the director)."""
+    """Topic requests my units owe an answer to (no reply yet — overdue or returned by the director among them — or
+    "nothing to report" awaiting the director), each saying why it is here."""
+    now = timezone.now()
     return [Task(_("Topic request"), target.request.subject,
                  reverse("topics:request_detail", args=[target.request_id]) + f"#target-{target.pk}", target.due_at,
-                 _("%(office)s asks %(unit)s") % {"office": target.request.office.name, "unit": target.unit.name},
-                 missed=target.overdue_recorded_at is not None)
+                 _("%(office)s asks %(unit)s") % {"office": target.request.office.name, "unit": target.unit.name}
+                 + "：" + target_reason(target, now),
+                 missed=target.due_at <= now)
             for target in topics_start_page(user).get("topics_owed", ())]
+
+
+def _instructions(user: User, found: dict) -> list[Task]:
+    """Assignments of leader instructions my units owe that want action now: overdue or due today, returned by the
+    office to redo, feedback the director returned — each with its reason."""
+    return [Task(_("Instruction"), assignment.instruction.title, assignment.get_absolute_url(), assignment.due_at,
+                 assignment.reason, missed=assignment.due_at <= timezone.now())
+            for assignment in instructions.clerk_tasks(user)]
 
 
 # What a clerk must act on, each kind from its app; `found` holds the items submissions.selectors.clerk_start_page
 # found.
-CLERK_TASKS: list[Callable[[User, dict], list[Task]]] = [_chases, _follow_ups, _topic_requests, _returned, _drafts]
+CLERK_TASKS: list[Callable[[User, dict], list[Task]]] = [_chases, _follow_ups, _instructions, _topic_requests, _returned,
+                                                         _drafts]
 
 
 def most_urgent_first(tasks: list[Task]) -> list[Task]:

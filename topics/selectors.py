@@ -267,16 +267,20 @@ def answer_of_item(item: Item) -> Answer | None:
 
 
 def start_page(user: User) -> dict:
-    """For the start page (SPEC §10): topic requests my units owe (no reply yet, soonest due first), "nothing to
-    report" replies awaiting my signature, and my offices' open requests with how many targets replied. Three
-    queries at most; nothing for someone with no role."""
+    """For the start page (SPEC §10): topic requests my units owe (no reply yet, soonest due first, each with its
+    `reason`), "nothing to report" replies awaiting my signature, and my offices' open requests with how many targets
+    replied and how many are overdue (no reply, due time passed). Three queries at most; nothing for someone with no
+    role."""
     units = unit_ids_where(user, *access.SOURCE_ROLES)
     context = {}
+    now = timezone.now()
     if units:
         owed = (access.visible(user, Target.objects.filter(unit_id__in=units, closed_at__isnull=True, reply__in=(
             Target.Reply.WAITING, Target.Reply.DECLINE_PENDING))).select_related("request", "request__office", "unit")
             .order_by("due_at", "pk"))
         context["topics_owed"] = list(owed[:10])
+        for target in context["topics_owed"]:
+            target.reason = target_reason(target, now)
         if unit_ids_where(user, Role.DIRECTOR):
             context["topics_to_sign"] = list(SIGN_DECLINE.listed(user, Target.objects.all())
                                              .select_related("request", "unit").order_by("due_at", "pk")[:10])
@@ -285,14 +289,37 @@ def start_page(user: User) -> dict:
         offices &= set(Unit.objects.filter(pk__in=offices, kind__in=OFFICE_KINDS).values_list("pk", flat=True))
     if offices:
         replied = Q(targets__reply__in=(Target.Reply.ANSWERED, Target.Reply.DECLINED))
+        overdue = Q(targets__answered_at__isnull=True, targets__closed_at__isnull=True, targets__due_at__lte=now)
         context["topics_issued"] = list(
             TopicRequest.objects.filter(office_id__in=offices, status=TopicRequest.Status.OPEN)
-            .annotate(n_targets=Count("targets"), n_replied=Count("targets", filter=replied))
+            .annotate(n_targets=Count("targets"), n_replied=Count("targets", filter=replied),
+                      n_overdue=Count("targets", filter=overdue))
             .select_related("office").order_by("due_at", "pk")[:10])
     context = {key: rows for key, rows in context.items() if rows}
     if context:
-        context["topics_now"] = timezone.now()
+        context["topics_now"] = now
     return context
+
+
+def target_reason(target: Target, now: datetime | None = None) -> str:
+    """Why a target its unit still owes is where it is, in words (SPEC §7, §10): past the due time (recorded as
+    ignored; an answer now is recorded late), "nothing to report" awaiting the director or returned by the director
+    with the reason, else no answer yet and by when."""
+    now = now or timezone.now()
+    parts = []
+    due = timezone.localtime(target.due_at).strftime("%m-%d %H:%M")
+    if target.is_open and target.due_at <= now:
+        parts.append(str(_("Past the due time (%(due)s)") % {"due": due}))
+        if target.overdue_recorded_at:
+            parts.append(str(_("recorded as ignored; an answer now is recorded late")))
+    if target.reply == Target.Reply.DECLINE_PENDING:
+        parts.append(str(_("“Nothing to report” awaiting the director's signature")))
+    elif target.reply == Target.Reply.WAITING and target.decline_return_reason:
+        parts.append(str(_("“Nothing to report” returned by the director: %(reason)s") % {
+            "reason": target.decline_return_reason[:80]}))
+    if not parts:
+        parts.append(str(_("No answer yet, due by %(due)s") % {"due": due}))
+    return "；".join(parts)
 
 
 def may_decline(user: User, target: Target) -> bool:

@@ -109,3 +109,71 @@ def test_the_assignment_form_sent_twice_assigns_once(office, client):
     assert [r.status_code for r in responses] == [302, 302]
     assert Assignment.objects.filter(instruction=instruction).count() == 1
     assert AuditLog.objects.filter(action="instruction.assign").count() == 1
+
+
+def _section(page: str, testid: str) -> str:
+    start_at = page.index(f'data-testid="{testid}"')
+    return page[start_at:page.index("</section>", start_at)]
+
+
+def test_the_clerks_start_page_lists_returned_and_overdue_assignments_with_the_reason(office, client, traveller):
+    """现在要办 (SPEC §10): an assignment the office returned, feedback the director returned, one overdue and chased —
+    each with why; 待反馈 says why a row is there, not only its colour."""
+    from followup.sweep import sweep_all
+    from instructions import services
+
+    from .test_services import beijing
+
+    instruction = assigned(office)
+    lead = instruction.assignments.get(unit=office.county)
+    other = instruction.assignments.get(unit=office.other)
+    client.force_login(office.county_clerk)
+    page = client.get(reverse("home")).content.decode()
+    assert instruction.title not in _section(page, "tasks")  # on time, nothing returned: not "now"
+    assert "待签收" in _section(page, "owed")  # …but 待反馈 says what is awaited, beside 正常
+    # the other county: its director's final feedback goes up at once; the office returns it with a reason
+    feedback = services.feedback_post(actor=office.other_director, assignment=other, kind="final", text="已办理。")
+    services.feedback_review(actor=office.editor, feedback=feedback, accept=False, note="缺少整改时限")
+    client.force_login(office.other_clerk)
+    tasks = _section(client.get(reverse("home")).content.decode(), "tasks")
+    assert instruction.title in tasks and "主办单位退回重办：缺少整改时限" in tasks
+    # the county: the director returns its clerk's feedback to the clerk
+    feedback = services.feedback_post(actor=office.county_clerk, assignment=lead, kind="final", text="初稿。")
+    services.feedback_redo(actor=office.county_director, feedback=feedback, note="请补充数据")
+    client.force_login(office.county_clerk)
+    tasks = _section(client.get(reverse("home")).content.decode(), "tasks")
+    assert "反馈被主任退回修改：请补充数据" in tasks
+    # past the due time (2026-09-30 18:00), chased by the sweep
+    traveller.move_to(beijing(2026, 10, 9, 10))
+    sweep_all()
+    page = client.get(reverse("home")).content.decode()
+    tasks = _section(page, "tasks")
+    assert "已逾期2个工作日（应于09-30 18:00前反馈）" in tasks and "已催办" in tasks
+    assert "已逾期" in _section(page, "owed")
+
+
+def test_the_offices_start_page_lists_requests_for_more_time_and_overdue_assignments_with_the_reason(
+        office, client, traveller):
+    from followup.sweep import sweep_all
+    from instructions import services
+
+    from .test_services import beijing
+
+    instruction = assigned(office)
+    lead = instruction.assignments.get(unit=office.county)
+    services.extension_request(actor=office.county_clerk, assignment=lead, working_days=3, reason="需等待统计数据")
+    client.force_login(office.editor)
+    page = client.get(reverse("home")).content.decode()
+    asked = _section(page, "extensions-to-decide")
+    assert office.county.name in asked and "需等待统计数据" in asked and "3" in asked
+    assert 'data-testid="overdue-assignments"' not in page
+    traveller.move_to(beijing(2026, 10, 20, 10))  # 8 working days after 09-30; the record is made after 5
+    sweep_all()
+    page = client.get(reverse("home")).content.decode()
+    overdue = _section(page, "overdue-assignments")
+    assert "逾期未反馈 2 项" in overdue
+    assert office.county.name in overdue and office.other.name in overdue and "已记入通报" in overdue
+    # a foreign office sees neither
+    client.force_login(office.foreign_editor)
+    page = client.get(reverse("home")).content.decode()
+    assert "需等待统计数据" not in page and office.item.title not in page

@@ -213,3 +213,33 @@ def test_every_topics_form_and_query_string_takes_garbage_without_a_5xx(topics, 
     for query in ("?state=%00", "?group=" + "x" * 5000, "?sort=9" * 30, "?page=-1", "?page=" + "9" * 30):
         assert client.get(request.get_absolute_url() + query).status_code < 500
     assert tried > 10
+
+
+def test_the_start_page_says_why_a_target_is_owed_and_the_office_sees_how_many_are_overdue(topics, client):
+    """A clerk's 现在要办 lists a "nothing to report" the director returned, with the reason, and a request past its
+    due time as such; the office's open request counts the units past the due time without a reply."""
+    import time_machine
+
+    from followup.sweep import sweep_all
+
+    returned = topics.issue(subject="汛期安全信息")
+    target = topics.target(returned, topics.county)
+    services.decline(actor=topics.clerk, target=target, note="本期无此类情况")
+    services.decline_return(actor=topics.director, target=topics.target(returned, topics.county),
+                            reason="请核实汛期隐患排查情况")
+    late = topics.issue(subject="基层减负工作进展", due_at=timezone.now() + timedelta(hours=1))
+    client.force_login(topics.clerk)
+    page = client.get("/").content.decode()
+    tasks = page[page.index('data-testid="tasks"'):]
+    assert "“无此类情况”被负责人退回：请核实汛期隐患排查情况" in tasks
+    assert "尚未回应，截止" in tasks
+    with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
+        sweep_all()
+        page = client.get("/").content.decode()
+        tasks = page[page.index('data-testid="tasks"'):]
+        assert "已过截止时间" in tasks and "已记为未回应" in tasks
+        client.force_login(topics.editor)
+        issued = [row.split("</article>")[0] for row in client.get("/").content.decode().split(
+            'data-testid="topic-issued"')[1:]]
+        assert "3个单位逾期未回应" in next(row for row in issued if late.subject in row)
+        assert "逾期未回应" not in next(row for row in issued if returned.subject in row)
