@@ -20,6 +20,7 @@ AUDIT_ACTIONS = {
     "extension.request": _("asked for more time"),
     "extension.grant": _("granted more time"),
     "extension.refuse": _("refused more time"),
+    "extension.settle": _("settled a pending request for more time"),
 }
 
 

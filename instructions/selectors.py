@@ -12,7 +12,7 @@ from followup import calendar
 from followup.colour import colour_expression, colour_filter
 from followup.models import Colour
 from infohub import access
-from infohub.models import Role, User
+from infohub.models import AuditLog, Role, User
 from infohub.roles import unit_ids_where
 from publications.selectors import issue_list
 from reviews.models import Hop
@@ -133,6 +133,38 @@ def clerk_tasks(user: User) -> list[Assignment]:
     for row in rows:
         row.reason = reason_of(row, now)
     return rows
+
+
+def trail(instruction: Instruction, assignments: list[Assignment]) -> list[AuditLog]:
+    """The history of an instruction, oldest first: the audit rows of the instruction, of its assignments and of the
+    requests for more time made on them (request, grant, refusal, settled at closing). Each row gets `unit_name` (the
+    unit an assignment's or a request's row is about, else "") and `outcome` (what the step came to, where the action
+    alone does not say: a review accepted or returned, the days asked, the due time a grant moved to). Three
+    statements."""
+    units = {assignment.pk: assignment.unit.name for assignment in assignments}
+    extensions = {extension.pk: extension for extension in Extension.objects.filter(assignment__in=assignments)}
+    rows = AuditLog.objects.filter(object_type="instructions.instruction", object_id=str(instruction.pk))
+    rows |= AuditLog.objects.filter(object_type="instructions.assignment", object_id__in=[str(a) for a in units])
+    rows |= AuditLog.objects.filter(object_type="instructions.extension", object_id__in=[str(e) for e in extensions])
+    found = list(rows.select_related("actor").order_by("created_at", "id"))
+    for row in found:
+        row.unit_name, row.outcome = "", ""
+        if row.object_type == "instructions.assignment":
+            row.unit_name = units.get(int(row.object_id), "")
+            if row.action == "assignment.review":
+                row.outcome = row.to_label
+        elif row.object_type == "instructions.extension":
+            extension = extensions[int(row.object_id)]
+            row.unit_name = units.get(extension.assignment_id, "")
+            if row.action == "extension.request":
+                row.outcome = _("%(n)d more working days: %(reason)s") % {"n": extension.working_days,
+                                                                        "reason": extension.reason}
+            elif row.action == "extension.grant" and extension.due_after:
+                row.outcome = _("now due by %(due)s") % {
+                    "due": timezone.localtime(extension.due_after).strftime("%Y-%m-%d %H:%M")}
+            else:
+                row.outcome = row.to_label
+    return found
 
 
 def assignment_for(user: User, pk) -> Assignment:

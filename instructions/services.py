@@ -19,7 +19,7 @@ from followup import services as followup
 from followup.delivery import tell
 from infohub import access, tree
 from infohub.errors import IllegalTransition, NotPermitted
-from infohub.models import Classification, Role, Unit, User
+from infohub.models import AuditLog, Classification, Role, Unit, User
 from infohub.roles import holds, unit_ids_where
 from infohub.services import audit_record
 from publications.models import Issue
@@ -140,6 +140,24 @@ def _announce(instruction: Instruction) -> None:
 
 def _lock(model, obj):
     return model.objects.select_for_update(of=("self",)).get(pk=obj.pk)
+
+
+def _check(right, actor: User, obj, attempt: str) -> None:
+    """`right.check`, except that a state refusal — someone else acted on `obj` first (two tabs, two people) — names
+    the action this request attempted (`attempt`, e.g. "return to redo"), who got there first, when, and the state
+    it is in now, instead of the right's own wording (which names one action for several: signing off and returning
+    to the writer share a right). Raises NotPermitted or IllegalTransition."""
+    try:
+        right.check(actor, obj)
+    except IllegalTransition:
+        allowed = {state for one in right.rights for state in one.states.get("state", ())}
+        if obj.state in allowed:
+            raise  # refused for another reason than its state (a progress report is not reviewed)
+        last = (AuditLog.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+                .select_related("actor").order_by("-created_at", "-id").first())
+        raise IllegalTransition(_("Could not %(attempt)s: %(who)s acted on it first (%(at)s); it is now “%(state)s”.") % {
+            "attempt": attempt, "who": (last and last.actor) or _("the system"),
+            "at": _hm(last.created_at) if last else "", "state": obj.get_state_display()}) from None
 
 
 # --- 交办 --------------------------------------------------------------------------------------------------------
@@ -288,7 +306,7 @@ def feedback_signoff(*, actor: User, feedback: Feedback) -> Feedback:
     assignment (its follow-up stops; late if after the due time)."""
     with transaction.atomic():
         feedback = _lock(Feedback, feedback)
-        permissions.SIGN_OFF.check(actor, feedback)
+        _check(permissions.SIGN_OFF, actor, feedback, _("sign the feedback off"))
         assignment = _lock(Assignment, feedback.assignment)
         if feedback.kind == Feedback.Kind.FINAL and assignment.state not in Assignment.OPEN_STATES:
             raise IllegalTransition(_("The assignment is no longer open (“%(state)s”).") % {
@@ -303,7 +321,7 @@ def feedback_redo(*, actor: User, feedback: Feedback, note: str) -> Feedback:
         raise ValidationError({"note": _("Say what to change.")})
     with transaction.atomic():
         feedback = _lock(Feedback, feedback)
-        permissions.SIGN_OFF.check(actor, feedback)
+        _check(permissions.SIGN_OFF, actor, feedback, _("return the feedback to its writer"))
         feedback.state, feedback.director_note = Feedback.State.DRAFT, note
         feedback.save(update_fields=["state", "director_note"])
         audit_record(actor=actor, action="feedback.redo", obj=feedback, from_state=Feedback.State.PENDING,
@@ -320,7 +338,7 @@ def feedback_resubmit(*, actor: User, feedback: Feedback, text: str) -> Feedback
         raise ValidationError({"text": _("Write the feedback.")})
     with transaction.atomic():
         feedback = _lock(Feedback, feedback)
-        permissions.RESUBMIT.check(actor, feedback)
+        _check(permissions.RESUBMIT, actor, feedback, _("send the feedback again"))
         feedback.text, feedback.state, feedback.written_by = text, Feedback.State.PENDING, actor
         feedback.save(update_fields=["text", "state", "written_by"])
         audit_record(actor=actor, action="feedback.resubmit", obj=feedback, from_state=Feedback.State.DRAFT,
@@ -362,7 +380,7 @@ def extension_decide(*, actor: User, extension: Extension, grant: bool, note: st
         raise ValidationError({"note": _("Say why the request is refused.")})
     with transaction.atomic():
         extension = _lock(Extension, extension)
-        permissions.DECIDE.check(actor, extension)
+        _check(permissions.DECIDE, actor, extension, _("grant more time") if grant else _("refuse more time"))
         assignment = _lock(Assignment, extension.assignment)
         now = timezone.now()
         extension.decided_by, extension.decided_at, extension.decision_note = actor, now, note
@@ -388,6 +406,23 @@ def extension_decide(*, actor: User, extension: Extension, grant: bool, note: st
     return extension
 
 
+def _settle_extensions(assignment: Assignment, *, actor: User, at: datetime, reason: str) -> int:
+    """Requests for more time still pending when nothing more can be owed (the unit's final feedback accepted, the
+    instruction closed) are settled — refused with `reason`, decided by the one whose action settled them — each
+    audited (extension.settle) and the unit told, so that none stays 待审批 on a closed matter. Returns how many."""
+    settled = 0
+    for extension in assignment.extensions.select_for_update().filter(state=Extension.State.PENDING):
+        extension.state, extension.decided_by, extension.decided_at = Extension.State.REFUSED, actor, at
+        extension.decision_note = reason
+        extension.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+        audit_record(actor=actor, action="extension.settle", obj=extension, from_state=Extension.State.PENDING,
+                     to_state=extension.state, reason=reason, data={"assignment": assignment.pk})
+        _tell_unit(assignment, "extension.decided", _("Your request for more time on %(what)s: %(reason)s") % {
+            "what": assignment.followup_subject(), "reason": reason})
+        settled += 1
+    return settled
+
+
 # --- the office reviews, reports, closes, reopens ---------------------------------------------------------------
 
 
@@ -398,7 +433,8 @@ def feedback_review(*, actor: User, feedback: Feedback, accept: bool, note: str 
         raise ValidationError({"note": _("Say what is to be redone.")})
     with transaction.atomic():
         feedback = _lock(Feedback, feedback)
-        permissions.REVIEW.check(actor, feedback)
+        _check(permissions.REVIEW, actor, feedback,
+               _("accept the feedback") if accept else _("return the feedback to redo"))
         assignment = _lock(Assignment, feedback.assignment)
         now = timezone.now()
         feedback.reviewed_by, feedback.reviewed_at, feedback.review_note = actor, now, note
@@ -408,6 +444,8 @@ def feedback_review(*, actor: User, feedback: Feedback, accept: bool, note: str 
         if accept:
             assignment.state = Assignment.State.ACCEPTED
             assignment.save(update_fields=["state"])
+            _settle_extensions(assignment, actor=actor, at=now,
+                               reason=_("Not decided: the unit's final feedback was accepted, no more time is needed."))
             text = _("Feedback accepted: %(what)s.") % {"what": assignment.followup_subject()}
         else:
             followup.returned(assignment, at=now)
@@ -459,6 +497,8 @@ def close(*, actor: User, instruction: Instruction) -> Instruction:
             followup.close(assignment, at=now)
             assignment.state = Assignment.State.CLOSED
             assignment.save(update_fields=["state"])
+            _settle_extensions(assignment, actor=actor, at=now,
+                               reason=_("Not decided: the instruction was closed (办结), nothing more is owed."))
         audit_record(actor=actor, action="instruction.close", obj=instruction, from_state=Instruction.State.REPORTED,
                      to_state=instruction.state)
     return instruction

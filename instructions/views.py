@@ -20,7 +20,7 @@ from followup.services import shortfalls_of
 from infohub import access
 from infohub.downloads import content_disposition
 from infohub.errors import ActionRefused
-from infohub.models import AuditLog, Role, Unit, User
+from infohub.models import Role, Unit, User
 from infohub.roles import unit_ids_where
 from publications.models import Issue
 from submissions.models import Item
@@ -123,18 +123,10 @@ def _detail(request, instruction, *, assign_form=None, text_form=None, reopen_fo
         "assign_form": assign_form or AssignForm(units=services.assignable_units(instruction.office)),
         "text_form": text_form or TextForm(),
         "reopen_form": reopen_form or ReopenForm(),
-        "trail": _trail(instruction, assignments),
+        "trail": selectors.trail(instruction, assignments),
         "feedback": Feedback.objects.filter(assignment__instruction=instruction).exclude(
             state__in=[Feedback.State.DRAFT, Feedback.State.PENDING]).select_related("assignment__unit", "signed_by"),
     }, status=status)
-
-
-def _trail(instruction, assignments):
-    """The audit rows of the instruction and its assignments, oldest first."""
-    rows = AuditLog.objects.filter(object_type="instructions.instruction", object_id=str(instruction.pk))
-    rows |= AuditLog.objects.filter(object_type="instructions.assignment",
-                                    object_id__in=[str(a.pk) for a in assignments])
-    return rows.select_related("actor").order_by("created_at", "id")
 
 
 @login_required

@@ -245,3 +245,96 @@ def test_a_directors_own_feedback_goes_up_at_once(office):
     assert feedback.state == Feedback.State.SENT and feedback.signed_by == office.county_director
     lead.refresh_from_db()
     assert lead.state == Assignment.State.ANSWERED
+
+
+def test_the_trail_shows_requests_for_more_time_their_decisions_and_whether_feedback_was_accepted_or_returned(
+        office, client):
+    instruction = assigned(office)
+    lead = instruction.assignments.get(unit=office.county)
+    support = instruction.assignments.get(unit=office.other)
+    granted = services.extension_request(actor=office.county_clerk, assignment=lead, working_days=2,
+                                         reason="需等待统计局数据")
+    services.extension_decide(actor=office.editor, extension=granted, grant=True)
+    refused = services.extension_request(actor=office.other_clerk, assignment=support, working_days=3,
+                                         reason="人手不足")
+    services.extension_decide(actor=office.director, extension=refused, grant=False, note="时限不变")
+    returned = final(office, lead, "初步办理情况。")
+    services.feedback_review(actor=office.editor, feedback=returned, accept=False, note="请补充整改时限")
+    services.feedback_review(actor=office.editor, feedback=final(office, lead, "已办结。"), accept=True)
+    client.force_login(office.editor)
+    page = client.get(instruction.get_absolute_url()).content.decode()
+    trail = page[page.index('data-testid="trail"'):page.index("</ol>", page.index('data-testid="trail"'))]
+    rows = [row.split("</li>")[0] for row in trail.split("<li>")[1:]]
+
+    def row(*words):
+        return next((r for r in rows if all(word in r for word in words)), None)
+
+    assert row("申请延期", office.county.name, "延期2个工作日：需等待统计局数据")
+    assert row("同意延期", office.county.name, "期限延至2026-10-09 18:00")  # 09-30 + 2 working days: 10-08, 10-09 (国庆 between)
+    assert row("申请延期", office.other.name, "人手不足")
+    assert row("不同意延期", office.other.name, "时限不变")
+    assert row("审核反馈", office.county.name, "退回重办", "请补充整改时限")
+    assert row("审核反馈", office.county.name, "反馈已采纳")
+
+
+def test_two_tabs_the_loser_hears_what_it_tried_and_who_acted_first(office):
+    """A director returns feedback to its writer in one tab after signing it off in another; the office returns
+    feedback another editor accepted; refuses more time another granted: each refusal names the action this request
+    tried, who acted first and the state now, not another action's wording."""
+    instruction = assigned(office)
+    lead = instruction.assignments.get(unit=office.county)
+    feedback = services.feedback_post(actor=office.county_clerk, assignment=lead, kind=Feedback.Kind.FINAL,
+                                      text="已办理。")
+    stale = Feedback.objects.get(pk=feedback.pk)
+    services.feedback_signoff(actor=office.county_director, feedback=feedback)
+    with pytest.raises(IllegalTransition) as refused:
+        services.feedback_redo(actor=office.county_director, feedback=stale, note="请补充")
+    message = str(refused.value.message)
+    assert message.startswith("未能将此反馈退回撰写人") and f"“{Feedback.State.SENT.label}”" in message
+    assert "签发" not in message  # the words of the right it shares with signing off
+    assert str(office.county_director) in message
+
+    stale = Feedback.objects.get(pk=feedback.pk)
+    services.feedback_review(actor=office.director, feedback=feedback, accept=True)
+    with pytest.raises(IllegalTransition) as refused:
+        services.feedback_review(actor=office.editor, feedback=stale, accept=False, note="请补充")
+    message = str(refused.value.message)
+    assert message.startswith("未能将此反馈退回重办") and str(office.director) in message and "已采纳" in message
+
+    support = instruction.assignments.get(unit=office.other)
+    extension = services.extension_request(actor=office.other_clerk, assignment=support, working_days=2, reason="需要时间")
+    services.extension_decide(actor=office.editor, extension=extension, grant=True)
+    with pytest.raises(IllegalTransition) as refused:
+        services.extension_decide(actor=office.director, extension=extension, grant=False, note="不同意")
+    message = str(refused.value.message)
+    assert message.startswith("未能不同意延期") and str(office.editor) in message and "已同意" in message
+
+
+def test_closing_settles_a_pending_request_for_more_time_on_record(office, traveller, client):
+    """A request for more time still pending when the feedback is accepted and the instruction closed (办结) does not
+    stay 待审批: it is settled with the reason, audited, the unit told, and it leaves the office's start page."""
+    instruction = assigned(office, supporting=False)
+    lead = instruction.assignments.get(unit=office.county)
+    pending = services.extension_request(actor=office.county_clerk, assignment=lead, working_days=2, reason="等数据")
+    # the unit answers anyway, and the office accepts the answer: no more time is needed
+    services.feedback_review(actor=office.editor, feedback=final(office, lead), accept=True)
+    pending.refresh_from_db()
+    assert pending.state == Extension.State.REFUSED and pending.decided_by == office.editor
+    assert "最终反馈已采纳" in pending.decision_note
+    assert AuditLog.objects.filter(action="extension.settle", object_id=str(pending.pk)).count() == 1
+    assert Notification.objects.filter(recipient=office.county_clerk, verb="extension.decided").exists()
+    client.force_login(office.editor)
+    assert "等数据" not in client.get("/").content.decode()
+
+    # one still pending at the closing itself (as the database may hold it from before this rule)
+    late = Extension.objects.create(assignment=lead, working_days=1, reason="旧的申请", requested_by=office.county_clerk,
+                                    due_before=lead.due_at)
+    services.report(actor=office.editor, instruction=instruction, text="已办理完毕。")
+    services.close(actor=office.director, instruction=instruction)
+    late.refresh_from_db()
+    assert late.state == Extension.State.REFUSED and "办结" in late.decision_note and late.decided_by == office.director
+    assert AuditLog.objects.filter(action="extension.settle", object_id=str(late.pk), actor=office.director).exists()
+    page = client.get(instruction.get_absolute_url()).content.decode()
+    assert "了结未审批的延期申请" in page
+    with pytest.raises(IllegalTransition):
+        services.extension_decide(actor=office.editor, extension=late, grant=True)
