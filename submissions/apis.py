@@ -35,6 +35,11 @@ class VersionSerializer(serializers.ModelSerializer):
 
 class ItemSerializer(serializers.ModelSerializer):
     source_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+    joint_units = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Unit.objects.all(), required=False,
+        help_text="Units filing the item jointly with its source unit (合报单位): ids of units in the jurisdiction of "
+                  "the office its items go to; the source unit itself is dropped. Given on update, replaces the list. "
+                  "400 naming `joint_units` for an unknown unit or one that may not file jointly.")
     revision = serializers.IntegerField(
         required=False,
         help_text="On update: the revision you read. A stale one is refused with 409 instead of overwriting.",
@@ -55,7 +60,7 @@ class ItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = Item
         fields = [
-            "id", "title", "body", "category", "urgency", "classification", "source_unit", "authors",
+            "id", "title", "body", "category", "urgency", "classification", "source_unit", "joint_units", "authors",
             "contact_phone", "keywords", "status", "revision", "created_at", "updated_at", "submitted_at",
             "return_reason", "event_time", "event_place", "event_grade", "event_type", "deaths", "injuries", "missing",
             "losses", "measures", "report_kind", "first_report", "follow_up_number", "attachments",
@@ -68,7 +73,8 @@ class ItemSerializer(serializers.ModelSerializer):
 
 
     def content(self) -> dict:
-        return {k: v for k, v in self.validated_data.items() if k in Item.CONTENT_FIELDS}
+        """The content fields sent, and the joint units (a list of Units) when sent."""
+        return {k: v for k, v in self.validated_data.items() if k in Item.CONTENT_FIELDS or k == "joint_units"}
 
 
 class ItemUpdateSerializer(ItemSerializer):
@@ -124,7 +130,7 @@ class ItemViewSet(
     ordering = ["-updated_at"]
 
     def get_queryset(self):
-        return selectors.items_visible_to(self.request.user).prefetch_related("attachments")
+        return selectors.items_visible_to(self.request.user).prefetch_related("attachments", "joint_units")
 
     def get_object(self):
         read = "api" if self.request.method == "GET" else None  # what an action answers is not a read of it

@@ -6,6 +6,7 @@ from infohub.models import Classification, Unit
 
 from . import extensions
 from .models import CATEGORY_GUIDANCE, Category, Item
+from .selectors import joint_unit_choices
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -36,6 +37,11 @@ class ItemForm(forms.ModelForm):
             "types": ", ".join(settings.INFOHUB_ATTACHMENT_EXTENSIONS),
         },
     )
+    joint_units = forms.ModelMultipleChoiceField(
+        queryset=Unit.objects.none(), label=_("jointly filed with (合报单位)"), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Units that filed this item together with yours (合报): they share its points. Hold Ctrl to "
+                    "choose several."))
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -72,6 +78,10 @@ class ItemForm(forms.ModelForm):
         if self.instance.pk:
             del self.fields["source_unit"]  # an item never changes unit
             self.fields["revision"].initial = self.instance.revision
+            self.fields["joint_units"].queryset = joint_unit_choices([self.instance.source_unit])
+            self.fields["joint_units"].initial = list(self.instance.joint_units.values_list("pk", flat=True))
+        elif units is not None:
+            self.fields["joint_units"].queryset = joint_unit_choices(units)
         self.fields["event_time"].input_formats = [
             "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
         # Offer every mark so the reader learns the confidential channel exists; the model refuses those above.
@@ -114,14 +124,26 @@ class ItemForm(forms.ModelForm):
             if extension.name in self.cleaned_data:
                 extension.save(actor=actor, item=item, value=self.cleaned_data[extension.name])
 
+    def clean(self):
+        """The joint units normalised: the source unit is never one of them (chosen there too, it is dropped)."""
+        cleaned = super().clean()
+        unit = self.instance.source_unit if self.instance.pk else cleaned.get("source_unit")
+        if unit is not None and cleaned.get("joint_units") is not None:
+            cleaned["joint_units"] = [u for u in cleaned["joint_units"] if u.pk != unit.pk]
+        return cleaned
+
     def content(self) -> dict:
         """The content fields the page sent, as typed: a field the page did not show (the editor's page shows no
-        event type, say) is no change to it — never an empty value that wipes what is stored."""
-        return {
+        event type, say) is no change to it — never an empty value that wipes what is stored. The joint units
+        (合报) too, when the page had them (a list of Units)."""
+        content = {
             name: self.cleaned_data[name] for name in self.Meta.fields
             if name in self.cleaned_data
             and not self[name].field.widget.value_omitted_from_data(self.data, self.files, self.add_prefix(name))
         }
+        if "joint_units" in self.cleaned_data and self.is_bound:
+            content["joint_units"] = list(self.cleaned_data["joint_units"])
+        return content
 
     def _post_clean(self):
         # Run the model's own rules (classification ceiling, emergency fields) on the typed values.

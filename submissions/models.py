@@ -220,6 +220,10 @@ class Item(models.Model):
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     keywords = models.CharField(_("keywords"), max_length=100, blank=True)
     related_items = models.ManyToManyField("self", verbose_name=_("related items"), blank=True)
+    # Jointly filed (合报): the units that filed the item together with its source unit. Scoring credits them with the
+    # source unit (split evenly where the rule set says 合报均分, SPEC §9); the source unit is never one of them.
+    joint_units = models.ManyToManyField(Unit, verbose_name=_("jointly filed with (合报单位)"), blank=True,
+                                         related_name="joint_items")
     # A composite item (综合) written by an editor from several items on one event; the sources stay credited.
     merged_from = models.ManyToManyField(
         "self", verbose_name=_("merged from"), blank=True, symmetrical=False, related_name="merged_into"

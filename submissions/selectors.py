@@ -13,8 +13,8 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from infohub import access
-from infohub.models import AuditLog, Role, User
+from infohub import access, tree
+from infohub.models import AuditLog, Role, Unit, User
 from infohub.roles import unit_ids_where
 
 from .deadlines import racing_due
@@ -41,6 +41,26 @@ def item_for(user: User, pk, *, read: str | None = None) -> Item:
     """The item if the user may see it; otherwise Http404, exactly as if it did not exist. `read` names the door
     when the item is shown (a classified read is then audited: infohub.access.get_visible)."""
     return access.get_visible(user, Item.objects.select_related("source_unit", "created_by"), pk, read=read)
+
+
+def joint_unit_choices(units) -> QuerySet[Unit]:
+    """The units that may file an item jointly (合报, SPEC §9) with one of `units` (Unit objects): the active units in
+    the jurisdiction of the office each one's items go to (infohub.tree.destination_of), that office itself and the
+    unit excluded; for a unit at the top of the chain, the units below it. In tree order. One query (with the
+    offices' paths, read from each unit's `upstream`/`parent`: one query each unless selected)."""
+    condition = Q(pk__in=[])
+    for unit in units:
+        office = tree.destination_of(unit) or unit
+        condition |= Q(path__startswith=office.path) & ~Q(pk__in=[office.pk, unit.pk])
+    return Unit.objects.filter(condition, is_active=True).order_by("path")
+
+
+def joint_units_allowed(unit: Unit, chosen) -> tuple[list[Unit], list[int]]:
+    """(units, refused): `chosen` (Units or integer ids) normalised for an item of `unit` — each once, the source unit
+    itself dropped, in tree order — and the ids of those that may not file jointly with it (joint_unit_choices)."""
+    ids = {int(getattr(u, "pk", u)) for u in chosen} - {unit.pk}
+    allowed = list(joint_unit_choices([unit]).filter(pk__in=ids))
+    return allowed, sorted(ids - {u.pk for u in allowed})
 
 
 def composite_sources(user: User, item: Item) -> tuple[list[Item], int]:

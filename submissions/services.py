@@ -9,6 +9,7 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
@@ -23,6 +24,7 @@ from infohub.services import audit_record
 
 from .models import Attachment, Category, Item, ItemVersion, ReportKind, validate_attachment
 from .permissions import EDIT, WITHDRAW, check_follow_up
+from .selectors import joint_units_allowed
 from .signals import item_filed, item_revised
 
 
@@ -43,6 +45,33 @@ def _apply(item: Item, data: dict) -> list[str]:
             setattr(item, name, data[name])
             changed.append(name)
     return changed
+
+
+def _joint_units(item: Item, data: dict) -> list[Unit] | None:
+    """The joint units (合报单位) `data` names for the item, normalised (each once, never the source unit), or None
+    when it names none. ValidationError on `joint_units` naming a unit that may not file jointly with the item's unit
+    (submissions.selectors.joint_unit_choices)."""
+    if "joint_units" not in data:
+        return None
+    units, refused = joint_units_allowed(item.source_unit, data["joint_units"] or [])
+    if refused:
+        names = dict(Unit.objects.filter(pk__in=refused).values_list("pk", "name"))
+        named = "、".join(names.get(pk, f"#{pk}") for pk in refused)
+        raise ValidationError({"joint_units": _(
+            "%(units)s: not a unit that may file jointly with %(unit)s (a unit in the jurisdiction of the office its "
+            "items go to).") % {"units": named, "unit": item.source_unit}})
+    return units
+
+
+def _set_joint_units(item: Item, units: list[Unit] | None) -> bool:
+    """Set the item's joint units when given; True when they changed."""
+    if units is None:
+        return False
+    before = set(item.joint_units.values_list("pk", flat=True)) if item.pk else set()
+    if before == {u.pk for u in units}:
+        return False
+    item.joint_units.set(units)
+    return True
 
 
 def _content(item: Item) -> dict:
@@ -82,12 +111,15 @@ def _add_attachments(item: Item, files: Iterable[UploadedFile], actor: User) -> 
 
 def item_create(*, actor: User, unit: Unit, data: dict, files: Iterable[UploadedFile] = ()) -> Item:
     """A clerk starts a draft for one of their units, with whatever it has so far: no field is required until
-    filing (item_submit); what is given must be well formed (a phone number, an event time, the mark)."""
+    filing (item_submit); what is given must be well formed (a phone number, an event time, the mark).
+    `data["joint_units"]` (Units or ids, optional): the units filing it jointly (合报, SPEC §9), normalised;
+    ValidationError on `joint_units` for a unit that may not (submissions.selectors.joint_unit_choices)."""
     if not holds(actor, Role.CLERK, unit.pk):
         raise NotPermitted(_("Only an information officer of %(unit)s can draft its items.") % {"unit": unit})
     item = Item(source_unit=unit, created_by=actor)
     _apply(item, data)
     item.full_clean()
+    joint = _joint_units(item, data)
     if not actor.may_open(item.classification):
         raise NotPermitted(_("You may not write items above your own clearance."))
     files = list(files)
@@ -95,15 +127,18 @@ def item_create(*, actor: User, unit: Unit, data: dict, files: Iterable[Uploaded
         validate_attachment(upload)  # refuse before anything is written
     with transaction.atomic():
         item.save()
+        _set_joint_units(item, joint)
         _add_attachments(item, files, actor)
-        audit_record(actor=actor, action="item.create", obj=item, to_state=item.status)
+        audit_record(actor=actor, action="item.create", obj=item, to_state=item.status,
+                     data={"joint_units": [u.pk for u in joint]} if joint else None)
     return item
 
 
 def item_update(
     *, actor: User, item: Item, data: dict, expected_revision: int | None = None, files: Iterable[UploadedFile] = ()
 ) -> Item:
-    """Edit a draft or a returned item. After filing, every edit becomes a new version."""
+    """Edit a draft or a returned item. After filing, every edit becomes a new version. `data["joint_units"]`, when
+    given, replaces the joint units (合报) as in item_create; a change of them alone is an edit (audited), no version."""
     files = list(files)
     with transaction.atomic():
         item = _lock(item)
@@ -112,10 +147,12 @@ def item_update(
         before = _content(item)
         changed = _apply(item, data)
         item.full_clean()
+        joint = _joint_units(item, data)
         if not actor.may_open(item.classification):
             raise NotPermitted(_("You may not mark an item above your own clearance."))
         added = _add_attachments(item, files, actor)
-        if not changed and not added:
+        joint_changed = _set_joint_units(item, joint)
+        if not changed and not added and not joint_changed:
             return item
         item.revision += 1
         item.save()
@@ -127,7 +164,8 @@ def item_update(
             obj=item,
             from_state=item.status,
             to_state=item.status,
-            data={"fields": changed, "attachments": [a.original_name for a in added]},
+            data={"fields": changed, "attachments": [a.original_name for a in added],
+                  **({"joint_units": [u.pk for u in joint]} if joint_changed else {})},
         )
         if item.is_filed and changed:
             _announce_revision(item, actor=actor, before=before)

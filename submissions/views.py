@@ -203,6 +203,7 @@ def item_detail(request, pk):
         {
             "item": item,
             "attachments": item.attachments.all(),
+            "joint_units": [unit.name for unit in item.joint_units.order_by("path")],
             "sources": sources,
             "hidden_sources": hidden_sources,
             "versions": versions,

@@ -32,9 +32,12 @@ class FormValues(HTMLParser):
             self._textarea, self.values[name] = name, ""
         elif tag == "select" and name:
             self._select = name
-            self.values.setdefault(name, "")
+            self.values.setdefault(name, [] if "multiple" in attrs else "")  # a browser sends each chosen option
         elif tag == "option" and self._select and "selected" in attrs:
-            self.values[self._select] = attrs.get("value", "")
+            if isinstance(self.values[self._select], list):
+                self.values[self._select].append(attrs.get("value", ""))
+            else:
+                self.values[self._select] = attrs.get("value", "")
 
     def handle_endtag(self, tag):
         if tag == "textarea":
