@@ -1,6 +1,15 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+AUDIT_ACTIONS = {
+    "pricing.request": _("asked for a pricing of the assessment ledger"),
+    "pricing.done": _("priced the assessment ledger"),
+    "pricing.failed": _("failed to price the assessment ledger"),
+    "assessment.adjust": _("adjusted a unit's points"),
+    "assessment.rewrite": _("marked an item as rewritten by the office"),
+    "ruleset.activate": _("put a rule set in force"),
+}
+
 
 class AssessmentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
@@ -9,11 +18,16 @@ class AssessmentConfig(AppConfig):
 
     def ready(self):
         from infohub import access
+        from infohub.models import register_audit_actions, register_audit_states
 
-        from .models import Entry, Tally
+        from . import tasks  # noqa: F401  (registers the tasks services schedule by name)
+        from .models import Entry, Pricing, RuleSet, Tally
 
         # A unit's figures and ledger rows are seen by its own people and by the office roles of every office above
         # it (its jurisdiction, SPEC §9: "an office sees its jurisdiction"); a row naming a classified item only
         # within the reader's clearance.
         access.govern(Tally, unit="unit_id", jurisdiction="unit__path")
         access.govern(Entry, unit="unit_id", mark="item__classification", jurisdiction="unit__path")
+        register_audit_actions(AUDIT_ACTIONS)
+        register_audit_states(Pricing, Pricing.State.choices)
+        register_audit_states(RuleSet, [("inactive", _("not in force")), ("active", _("in force"))])

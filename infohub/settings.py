@@ -212,6 +212,14 @@ CELERY_BEAT_SCHEDULE["followup-sweep"] = {
     "schedule": INFOHUB_FOLLOWUP_SWEEP_SECONDS,
     "options": {"expire_seconds": max(1, math.ceil(INFOHUB_FOLLOWUP_SWEEP_SECONDS)), "queue": "sweeps"},
 }
+# Routine pricing of the assessment ledger (SPEC §9): every rule set in force, its previous and current month (and
+# back to the month a late fact lands in). A run already queued for the same months is not asked for twice.
+INFOHUB_PRICING_SECONDS = env.float("INFOHUB_PRICING_SECONDS", default=15 * 60.0)
+CELERY_BEAT_SCHEDULE["assessment-routine-pricing"] = {
+    "task": "assessment.tasks.routine_pricing",
+    "schedule": INFOHUB_PRICING_SECONDS,
+    "options": {"expire_seconds": max(1, math.ceil(INFOHUB_PRICING_SECONDS))},
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- E-mail -------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
-from .models import Unit
+from .models import Level, Unit
 
 
 def destination_of(unit: Unit) -> Unit | None:
@@ -47,6 +47,23 @@ def ancestor_ids(unit: Unit) -> list[int]:
 def ancestors(unit: Unit) -> QuerySet[Unit]:
     """The unit and every unit above it, root first."""
     return Unit.objects.filter(pk__in=ancestor_ids(unit)).order_by("path")
+
+
+def nearest_above_at(unit: Unit, level: str) -> Unit | None:
+    """The nearest unit strictly above `unit` in the administrative tree at `level` (a Level value): a
+    direct-reporting point's county (SPEC §9 挂钩分). None when there is none. One query."""
+    return ancestors(unit).exclude(pk=unit.pk).filter(level=level).order_by("-path").first()
+
+
+def nearest_above_at_sql(alias: str, level: str) -> str:
+    """The same in SQL, for statements that work on sets of units: a scalar subquery giving the id of the nearest
+    unit strictly above the unit row `alias` (a table alias with `id` and `path`) at `level` (a Level value, checked
+    here), or NULL. Its ancestors' ids are read from the path, so the lookup is by primary key."""
+    if level not in Level.values:
+        raise ValueError(f"not a level: {level!r}")
+    return (f"(SELECT a.id FROM {Unit._meta.db_table} a WHERE a.id = ANY(string_to_array(trim(both '/' from "
+            f"{alias}.path), '/')::bigint[]) AND a.id <> {alias}.id AND a.level = '{level}' "
+            f"ORDER BY length(a.path) DESC LIMIT 1)")
 
 
 def subtree(unit: Unit) -> QuerySet[Unit]:

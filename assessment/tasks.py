@@ -1,0 +1,24 @@
+"""Celery tasks of assessment (SPEC §9): a pricing run, and the routine pricing that beat starts every 15 minutes.
+
+Tasks take ids and call one service; the database is the source of truth: a run is a Pricing row, taken once
+(select_for_update skip_locked), so a message delivered twice prices once."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="assessment.tasks.run_pricing", acks_late=True, soft_time_limit=1500, time_limit=1800,
+             ignore_result=True)
+def run_pricing(pricing_id: int) -> dict | None:
+    """Run the queued pricing `pricing_id` (assessment.services.pricing_run); quiet when it is gone or taken."""
+    run = services.pricing_run(pricing_id)
+    return None if run is None else {"added": run.added, "superseded": run.superseded}
+
+
+@shared_task(name="assessment.tasks.routine_pricing", ignore_result=True)
+def routine_pricing() -> list[int]:
+    """Ask for the routine pricing of every rule set in force (assessment.services.routine_pricing)."""
+    return [run.pk for run in services.routine_pricing()]
