@@ -28,6 +28,10 @@ class AssessmentConfig(AppConfig):
         # within the reader's clearance.
         access.govern(Tally, unit="unit_id", jurisdiction="unit__path")
         access.govern(Entry, unit="unit_id", mark="item__classification", jurisdiction="unit__path")
+        # A rule set's live figures — every unit's, ranked — are seen by the office roles of its assessing office and
+        # of the offices above it; a unit's own people see their units' figures (Tally) and the ranking only as the
+        # office issued it (a 通报's figures).
+        access.govern(RuleSet, jurisdiction="office__path")
         register_audit_actions(AUDIT_ACTIONS)
         register_audit_states(Pricing, Pricing.State.choices)
         register_audit_states(RuleSet, [("inactive", _("not in force")), ("active", _("in force"))])

@@ -11,10 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    DateField,
     DecimalField,
     F,
     IntegerField,
@@ -25,9 +30,13 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Least, Rank
+from django.db.models.functions import Coalesce, Least, Rank, TruncMonth
+from django.http import Http404
 
-from infohub.models import Unit
+from alerts.models import Clock
+from infohub import access, params, tree
+from infohub.models import Level, Unit
+from publications.models import Credit
 
 from .models import Entry, Fact, Group, RuleSet, Tally
 
@@ -219,3 +228,374 @@ def units_seen(user, ruleset: RuleSet) -> QuerySet:
     from infohub import access
 
     return access.visible(user, Tally.objects.filter(ruleset=ruleset)).values("unit_id").distinct()
+
+
+# --- Who may open which figures (issue 16: "a unit sees its own figures and its group's ranking as the office
+# publishes it; an office sees its jurisdiction; nobody else's detail") — every answer comes from the access rule.
+
+
+def rulesets_for(user) -> QuerySet[RuleSet]:
+    """The rule sets `user` may open: those whose live figures they see (the access rule on RuleSet: the office roles
+    of the assessing office and of the offices above it) and those under which they see some unit's figures (the
+    access rule on Tally: their own units, their jurisdiction). Newest year first."""
+    live = access.visible(user, RuleSet.objects.all()).values("pk")
+    assessed = access.visible(user, Tally.objects.all()).values("ruleset_id")
+    return (RuleSet.objects.filter(Q(pk__in=live) | Q(pk__in=assessed)).select_related("office")
+            .order_by("-year", "office__path", "-is_active", "pk"))
+
+
+def ruleset_for(user, pk) -> RuleSet:
+    """The rule set `pk` if `user` may open it (see `rulesets_for`); Http404 otherwise, as if it did not exist."""
+    pk = params.object_id(pk)
+    ruleset = rulesets_for(user).filter(pk=pk).first() if pk else None
+    if ruleset is None:
+        raise Http404
+    return ruleset
+
+
+def sees_live(user, ruleset: RuleSet) -> bool:
+    """Whether `user` sees the rule set's live figures — every unit's, ranked (the access rule on RuleSet). Others
+    see their own units' figures, and the ranking only as the office issued it (`published_ranking`)."""
+    return access.may_see(user, ruleset)
+
+
+def unit_for(user, ruleset: RuleSet, pk) -> Unit:
+    """The unit `pk` if `user` may see its figures under `ruleset` (a Tally row of it that the access rule lets them
+    see); Http404 otherwise — an unknown id, a malformed one and a foreign unit alike."""
+    pk = params.object_id(pk)
+    if pk is None or not access.visible(user, Tally.objects.filter(ruleset=ruleset, unit_id=pk)).exists():
+        raise Http404
+    return Unit.objects.get(pk=pk)
+
+
+def may_drill(user, ruleset: RuleSet, node: Unit) -> bool:
+    """Whether `user` may open the drill-down at `node`: a unit at or below the assessing office whose every figure
+    under the rule set they see (by the access rule on Tally) — the assessing office for those who see the rule set
+    live, a unit's office for its own office roles (a county office over its townships). Never a node whose subtree
+    holds a unit they may not see, so a sum never includes another's figures."""
+    if not tree.is_within(node, ruleset.office):
+        return False
+    below = Tally.objects.filter(ruleset=ruleset, unit__path__startswith=node.path)
+    if sees_live(user, ruleset):
+        return True
+    seen = access.visible(user, below).values("unit_id").distinct().count()
+    return seen > 0 and seen == below.values("unit_id").distinct().count()
+
+
+# --- Series for the charts (assessment.charts) and per-person figures, each computed by Postgres.
+
+
+def adoptions_by_month(period: Period, *, unit_ids) -> list[dict]:
+    """Adoptions per month of the period by the adopting office's level, summed over `unit_ids`, every month of the
+    period present (zeros where nothing). Shape: [{"month": date, "adopted_county", "adopted_city",
+    "adopted_province", "adopted_central", "adopted"}] (counts of items, Tally's columns)."""
+    columns = ("adopted", "adopted_county", "adopted_city", "adopted_province", "adopted_central")
+    sums = {row["month"]: row for row in period.tallies().filter(unit_id__in=list(unit_ids)).values("month")
+            .annotate(**{name: Coalesce(Sum(name), 0) for name in columns}).order_by("month")}
+    return [sums.get(month) or {"month": month, **dict.fromkeys(columns, 0)}
+            for month in months_of(period.first_month, period.last_month)]
+
+
+def on_time_by_month(first_month: dt.date, last_month: dt.date, *, unit_ids) -> list[dict]:
+    """Emergency reports owed by `unit_ids` that fell due in each month (Asia/Shanghai) from `first_month` to
+    `last_month`, from the deadline clocks (alerts.Clock, SPEC §5): `on_time` — stopped before the deadline; `late` —
+    marked late (迟报, whether the report came afterwards or not; a late mark a correction withdrew is not late).
+    Running and cancelled clocks are not counted. Counted by Postgres, every month present. Shape:
+    [{"month": date, "on_time": int, "late": int, "rate": Decimal 0–1 or None}]."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = dt.datetime.combine(month_start(first_month), dt.time(), tzinfo=zone)
+    after = (month_start(last_month) + dt.timedelta(days=32)).replace(day=1)
+    end = dt.datetime.combine(after, dt.time(), tzinfo=zone)
+    counted = (
+        Clock.objects.filter(unit_id__in=list(unit_ids), due_at__gte=start, due_at__lt=end)
+        .filter(Q(state=Clock.State.MET, breached_at__isnull=True) | Q(breached_at__isnull=False))
+        .annotate(month=TruncMonth("due_at", tzinfo=zone, output_field=DateField()))
+        .values("month")
+        .annotate(on_time=Count("pk", filter=Q(breached_at__isnull=True)), late=Count("pk", filter=Q(breached_at__isnull=False)))
+        .order_by("month")
+    )
+    counts = {row["month"]: row for row in counted}
+    rows = []
+    for month in months_of(first_month, last_month):
+        row = counts.get(month) or {"month": month, "on_time": 0, "late": 0}
+        due = row["on_time"] + row["late"]
+        rows.append({**row, "rate": (Decimal(row["on_time"]) / due).quantize(Decimal("0.0001")) if due else None})
+    return rows
+
+
+def against_median(period: Period, unit: Unit) -> list[dict]:
+    """A unit's points in each month of the period beside the median of its group's units that month (Postgres's
+    percentile_cont over the month's tallies). Shape: [{"month": date, "points": Decimal, "median": Decimal or None}],
+    every month present (points 0 where the unit has no tally)."""
+    mine = {row["month"]: row for row in period.tallies().filter(unit=unit).values("month", "group", "points")}
+    group = next((row["group"] for row in mine.values()), None)
+    medians = {}
+    if group is not None:
+        sql = """
+            SELECT month, percentile_cont(0.5) WITHIN GROUP (ORDER BY points) FROM assessment_tally
+            WHERE ruleset_id = %s AND month BETWEEN %s AND %s AND "group" = %s GROUP BY month
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [period.ruleset.pk, period.first_month, period.last_month, group])
+            medians = {month: Decimal(str(round(median, 2))) for month, median in cursor.fetchall()}
+    return [{"month": month, "points": mine[month]["points"] if month in mine else Decimal("0"),
+             "median": medians.get(month)} for month in months_of(period.first_month, period.last_month)]
+
+
+def adopted_by_publication(period: Period, *, unit_ids) -> list[dict]:
+    """What the monthly sheet's "adopted by publication" columns show (SPEC §9): per unit, publication and adopting
+    level, the current ADOPTED ledger rows of the period joined to the publication credits they price
+    (publications.Credit) — uses counted, of which combined or summary ("综合"), and their points. Shape:
+    [{"unit_id", "ptype_id", "ptype_name", "level", "uses", "combined", "standalone", "points"}], ordered by unit,
+    level (top-down) and publication."""
+    unit_ids = list(unit_ids)
+    if not unit_ids:
+        return []
+    sql = """
+        SELECT e.unit_id, c.ptype_id, p.name, c.office_level, COUNT(*),
+               COUNT(*) FILTER (WHERE c.combined OR c.adoption <> 'full'), COALESCE(SUM(e.points), 0)
+        FROM assessment_entry e
+        JOIN publications_credit c ON c.id = e.cause_id
+        JOIN publications_publicationtype p ON p.id = c.ptype_id
+        WHERE e.ruleset_id = %s AND e.superseded_by_id IS NULL AND e.month BETWEEN %s AND %s AND e.fact = %s
+          AND e.cause_type_id = %s AND e.unit_id = ANY(%s)
+        GROUP BY e.unit_id, c.ptype_id, p.name, c.office_level
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [period.ruleset.pk, period.first_month, period.last_month, Fact.ADOPTED,
+                             ContentType.objects.get_for_model(Credit).pk, unit_ids])
+        rows = [{"unit_id": unit_id, "ptype_id": ptype_id, "ptype_name": name, "level": level, "uses": uses,
+                 "combined": combined, "standalone": uses - combined, "points": points}
+                for unit_id, ptype_id, name, level, uses, combined, points in cursor.fetchall()]
+    levels = list(Level.values)
+    return sorted(rows, key=lambda row: (row["unit_id"], levels.index(row["level"]), row["ptype_name"]))
+
+
+def person_stats(period: Period, *, unit_ids) -> list[dict]:
+    """Per unit and person over the period (SPEC §9 "per person"): `filed` — items they filed (submitted_at in the
+    period, Asia/Shanghai months); `signed_off` — items of the unit they signed off (the audit log's item.signoff);
+    `adopted_<level>` — distinct items of theirs adopted at each level (current ADOPTED ledger rows naming them, by the
+    publishing office's level); `points` — the current ledger rows naming them (Entry.person). Each counted by Postgres
+    in one statement; people with none of these are left out. Shape: [{"unit_id", "person_id", "person_name",
+    "filed", "signed_off", "adopted_county", "adopted_city", "adopted_province", "adopted_central", "adopted",
+    "points"}], by unit then points (highest first)."""
+    unit_ids = list(unit_ids)
+    if not unit_ids:
+        return []
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = dt.datetime.combine(period.first_month, dt.time(), tzinfo=zone)
+    end = dt.datetime.combine((period.last_month + dt.timedelta(days=32)).replace(day=1), dt.time(), tzinfo=zone)
+    sql = """
+        WITH filed AS (
+            SELECT source_unit_id AS unit_id, created_by_id AS person_id, COUNT(*) AS n FROM submissions_item
+            WHERE source_unit_id = ANY(%(units)s) AND submitted_at >= %(start)s AND submitted_at < %(end)s
+            GROUP BY 1, 2
+        ), signed AS (
+            SELECT i.source_unit_id AS unit_id, a.actor_id AS person_id, COUNT(DISTINCT i.id) AS n
+            FROM infohub_auditlog a JOIN submissions_item i ON i.id = a.object_id::bigint
+            WHERE a.action = 'item.signoff' AND a.object_type = 'submissions.item' AND a.actor_id IS NOT NULL
+              AND a.created_at >= %(start)s AND a.created_at < %(end)s AND i.source_unit_id = ANY(%(units)s)
+            GROUP BY 1, 2
+        ), ledger AS (
+            SELECT e.unit_id, e.person_id, SUM(e.points) AS points,
+                   COUNT(DISTINCT e.item_id) FILTER (WHERE c.office_level = 'county') AS county,
+                   COUNT(DISTINCT e.item_id) FILTER (WHERE c.office_level = 'city') AS city,
+                   COUNT(DISTINCT e.item_id) FILTER (WHERE c.office_level = 'province') AS province,
+                   COUNT(DISTINCT e.item_id) FILTER (WHERE c.office_level = 'central') AS central,
+                   COUNT(DISTINCT e.item_id) FILTER (WHERE c.id IS NOT NULL) AS adopted
+            FROM assessment_entry e
+            LEFT JOIN publications_credit c ON e.fact = %(adopted)s AND e.cause_type_id = %(credit)s AND c.id = e.cause_id
+            WHERE e.ruleset_id = %(ruleset)s AND e.superseded_by_id IS NULL AND e.month BETWEEN %(first)s AND %(last)s
+              AND e.unit_id = ANY(%(units)s) AND e.person_id IS NOT NULL
+            GROUP BY 1, 2
+        ), keys AS (SELECT unit_id, person_id FROM filed UNION SELECT unit_id, person_id FROM signed
+                    UNION SELECT unit_id, person_id FROM ledger)
+        SELECT k.unit_id, k.person_id, COALESCE(NULLIF(u.display_name, ''), u.username),
+               COALESCE(f.n, 0), COALESCE(s.n, 0), COALESCE(l.county, 0), COALESCE(l.city, 0),
+               COALESCE(l.province, 0), COALESCE(l.central, 0), COALESCE(l.adopted, 0), COALESCE(l.points, 0)
+        FROM keys k JOIN infohub_user u ON u.id = k.person_id
+        LEFT JOIN filed f ON f.unit_id = k.unit_id AND f.person_id = k.person_id
+        LEFT JOIN signed s ON s.unit_id = k.unit_id AND s.person_id = k.person_id
+        LEFT JOIN ledger l ON l.unit_id = k.unit_id AND l.person_id = k.person_id
+        ORDER BY k.unit_id, COALESCE(l.points, 0) DESC, 3
+    """
+    names = ("unit_id", "person_id", "person_name", "filed", "signed_off", "adopted_county", "adopted_city",
+             "adopted_province", "adopted_central", "adopted", "points")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"units": unit_ids, "start": start, "end": end, "ruleset": period.ruleset.pk,
+                             "first": period.first_month, "last": period.last_month, "adopted": Fact.ADOPTED,
+                             "credit": ContentType.objects.get_for_model(Credit).pk})
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def ledger_rows(period: Period, *, unit_ids, column: str = "points", fact: str | None = None,
+                level: str | None = None, ptype: int | None = None, combined: bool | None = None,
+                person: int | None = None) -> QuerySet[Entry]:
+    """`entries_behind` narrowed to the rows naming one `person`, and to adoptions at one `level`, in one publication
+    type `ptype`, or combined (True) / standalone (False) uses — the rows behind one cell of the sheet's "adopted by
+    publication and level" columns (the ADOPTED rows whose publication credit matches). Raises KeyError for an
+    unknown column."""
+    rows = entries_behind(period, unit_ids=unit_ids, column=column, fact=fact)
+    if person is not None:
+        rows = rows.filter(person_id=person)
+    if level is None and ptype is None and combined is None:
+        return rows
+    credits = Credit.objects.all()
+    if level is not None:
+        credits = credits.filter(office_level=level)
+    if ptype is not None:
+        credits = credits.filter(ptype_id=ptype)
+    if combined is not None:
+        either = Q(combined=True) | ~Q(adoption="full")
+        credits = credits.filter(either if combined else ~either)
+    return rows.filter(fact=Fact.ADOPTED, cause_type=ContentType.objects.get_for_model(Credit),
+                       cause_id__in=credits.values("pk"))
+
+
+@dataclass(frozen=True)
+class Cause:
+    """What a ledger row names as its cause, as its reader may see it: `label` (a title, a subject; only what the
+    reader may see, else the kind of fact alone) and `url` (the cause's page when the access rule lets them open it)."""
+
+    label: str
+    url: str | None = None
+
+
+def causes_of(user, entries) -> dict[int, Cause]:
+    """{entry id: Cause} for ledger rows (a page of them): each cause's page linked where the access rule lets `user`
+    see it (an item, a publication issue, an instruction, a topic request, a follow-up's obligation, a lapse's clock),
+    one query per kind of cause on the page."""
+    from django.urls import reverse
+
+    from alerts.models import Lapse
+    from followup.models import Shortfall
+    from publications.models import Issue
+    from submissions.models import Item
+
+    from .models import Adjustment, Rewrite
+
+    entries = list(entries)
+    wanted: dict[type, set[int]] = {}
+    for entry in entries:
+        wanted.setdefault(entry.cause_type.model_class(), set()).add(entry.cause_id)
+
+    def seen(model, ids) -> dict[int, object]:
+        try:
+            return {obj.pk: obj for obj in access.visible(user, model.objects.filter(pk__in=list(ids)))}
+        except LookupError:  # not under the access rule: nothing to link
+            return {}
+
+    def items_seen(ids) -> dict[int, Item]:
+        return {item.pk: item for item in access.visible(user, Item.objects.filter(pk__in=[i for i in ids if i]))
+                .only("pk", "title", "classification", "source_unit_id")}
+
+    found: dict[tuple[type, int], Cause] = {}
+    for model, ids in wanted.items():
+        if model is Item:
+            for pk, item in items_seen(ids).items():
+                found[model, pk] = Cause(item.title, reverse("submissions:item_detail", args=[pk]))
+        elif model is Credit:
+            credits = {c.pk: c for c in access.visible(user, Credit.objects.filter(pk__in=list(ids)))
+                       .select_related("issue__ptype", "item")}
+            issues = seen(Issue, {c.issue_id for c in credits.values()})
+            for pk, credit in credits.items():
+                issue = credit.issue
+                label = f"{issue.title_label} · {credit.item.title}" if credit.item_id else issue.title_label
+                url = reverse("publications:issue_detail", args=[issue.pk]) if issue.pk in issues else None
+                found[model, pk] = Cause(label, url)
+        elif model is Shortfall:
+            shortfalls = seen(Shortfall, ids)
+            obligations: dict[type, set[int]] = {}
+            for shortfall in shortfalls.values():
+                obligations.setdefault(shortfall.content_type.model_class(), set()).add(shortfall.object_id)
+            open_to = {(kind, pk) for kind, pks in obligations.items() for pk in seen(kind, pks)}
+            for pk, shortfall in shortfalls.items():
+                kind = shortfall.content_type.model_class()
+                obligation = kind.objects.get(pk=shortfall.object_id) if (kind, shortfall.object_id) in open_to else None
+                found[model, pk] = Cause(f"{shortfall.get_kind_display()}：{shortfall.subject}",
+                                         obligation.followup_url() or None if obligation else None)
+        elif model is Lapse:
+            lapses = {lapse.pk: lapse for lapse in access.visible(user, Lapse.objects.filter(pk__in=list(ids)))
+                      .select_related("item", "clock")}
+            clocks = seen(Clock, {lapse.clock_id for lapse in lapses.values() if lapse.clock_id})
+            for pk, lapse in lapses.items():
+                label = f"{lapse.get_kind_display()} · {lapse.item.title if lapse.item_id else lapse.reason[:60]}"
+                if lapse.clock_id in clocks:
+                    url = reverse("alerts:clock_detail", args=[lapse.clock_id])
+                else:
+                    url = reverse("alerts:lapse_list")
+                found[model, pk] = Cause(label, url)
+        elif model is Adjustment:
+            for adjustment in Adjustment.objects.filter(pk__in=list(ids)):
+                found[model, adjustment.pk] = Cause(adjustment.reason[:120])
+        elif model is Rewrite:
+            rewrites = {r.pk: r for r in Rewrite.objects.filter(pk__in=list(ids))}
+            items = items_seen({r.item_id for r in rewrites.values()})
+            for pk, rewrite in rewrites.items():
+                item = items.get(rewrite.item_id)
+                found[model, pk] = Cause(item.title if item else rewrite.note,
+                                         reverse("submissions:item_detail", args=[item.pk]) if item else None)
+        elif model is Unit:
+            for unit in Unit.objects.filter(pk__in=list(ids)):
+                found[model, unit.pk] = Cause(unit.name)
+        else:
+            for pk, obj in seen(model, ids).items():
+                url = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else None
+                found[model, pk] = Cause(str(obj), url)
+    return {entry.pk: found.get((entry.cause_type.model_class(), entry.cause_id))
+            or Cause(entry.get_fact_display()) for entry in entries}
+
+
+def published_ranking(user, ruleset: RuleSet) -> dict | None:
+    """The ranking as the office last issued it (SPEC §9: a unit sees "its group's ranking as the office publishes
+    it"): the latest issued 通报 of `ruleset` that `user` may see (the access rule on Bulletin), its period and its
+    ranking tables as kept in `Bulletin.figures`. Shape: {"bulletin": Bulletin, "groups": [{"group": str, "rows":
+    [{"unit_id", "unit_name", "score", "rank", …}]}]}, or None when nothing is issued (or visible) yet."""
+    from .models import Bulletin
+
+    issued = Bulletin.objects.filter(ruleset=ruleset, state=Bulletin.State.ISSUED)
+    try:
+        issued = access.visible(user, issued)
+    except LookupError:  # 通报 are not under the access rule yet: nothing counts as published
+        return None
+    bulletin = issued.order_by("-issued_at", "-pk").first()
+    if bulletin is None:
+        return None
+    return {"bulletin": bulletin, "groups": figures_ranking(bulletin.figures)}
+
+
+def figures_ranking(figures) -> list[dict]:
+    """The ranking tables of an issued 通报's `figures`, per group in GROUP_ORDER: [{"group", "rows"}]. Reads
+    `figures["ranking"]` (rows of `ranking()`, each naming its group) or `figures["groups"]` ({group: rows} or
+    [{"group", "rows"}])."""
+    figures = figures if isinstance(figures, dict) else {}
+    per_group: dict[str, list] = {}
+    if isinstance(figures.get("ranking"), list):
+        for row in figures["ranking"]:
+            if isinstance(row, dict):
+                per_group.setdefault(row.get("group", ""), []).append(row)
+    groups = figures.get("groups")
+    if isinstance(groups, dict):
+        for group, rows in groups.items():
+            per_group.setdefault(group, []).extend(r for r in rows or [] if isinstance(r, dict))
+    elif isinstance(groups, list):
+        for entry in groups:
+            if isinstance(entry, dict):
+                per_group.setdefault(entry.get("group", ""), []).extend(
+                    r for r in entry.get("rows") or [] if isinstance(r, dict))
+    order = [*GROUP_ORDER, *(g for g in per_group if g not in GROUP_ORDER)]
+    return [{"group": group, "rows": per_group[group]} for group in order if per_group.get(group)]
+
+
+def unit_months(period: Period, unit: Unit) -> list[dict]:
+    """One unit's tallies month by month over the period, every month present (zeros where none). Shape:
+    [{"month": date, <counts>, <points>, "voids_award": bool, "zeroed": bool}]."""
+    kept = {row["month"]: row for row in period.tallies().filter(unit=unit)
+            .values("month", *COUNTS, *POINTS, "voids_award", "zeroed")}
+    empty = {**dict.fromkeys(COUNTS, 0), **dict.fromkeys(POINTS, Decimal("0")), "voids_award": False, "zeroed": False}
+    return [kept.get(month) or {"month": month, **empty} for month in months_of(period.first_month, period.last_month)]
+
+
+def points_of(entries: QuerySet[Entry]) -> Decimal:
+    """The sum of the ledger rows' points (Postgres), 0 for none."""
+    return entries.order_by().aggregate(total=Coalesce(Sum("points"), ZERO))["total"]

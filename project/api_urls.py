@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("publications.api_urls")),
     path("", include("instructions.api_urls")),
     path("", include("topics.api_urls")),
+    path("", include("assessment.api_urls")),
 ]

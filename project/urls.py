@@ -26,6 +26,7 @@ urlpatterns = [
     path("publications/", include("publications.urls")),
     path("instructions/", include("instructions.urls")),
     path("topics/", include("topics.urls")),
+    path("assessment/", include("assessment.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("project.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -214,3 +214,7 @@ def points(ruleset: RuleSet, unit: Unit, month: int | None = None, **filters) ->
 
 def tally(ruleset: RuleSet, unit: Unit, month: int) -> Tally:
     return Tally.objects.get(ruleset=ruleset, unit=unit, month=m(month))
+
+
+# The figures' pages and API are tested on hand-made tallies and ledger rows (no pricing run needed to show them).
+from tests.assessment.handmade import figures, month_query  # noqa: E402, F401

@@ -1,0 +1,343 @@
+"""Pages of the figures (SPEC §9, issue 16 points 3 and 5): the rule sets a person may open, a rule set's overview for a
+period (the ranking per group, marks for lost award eligibility and zeroed years, charts), the monthly score sheet,
+one unit's figures, the drill-down from the office to its branches, per-person figures, the ledger rows behind any
+figure and one row with its history. Thin: parse the period (assessment.periods), ask the selectors — who sees what is
+the access rule's (assessment.selectors → infohub.access) — render. Bad parameters answer 400 with the reason beside
+the chooser; an id the person may not see answers 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from infohub import access, params
+from infohub.models import Level, Unit
+from infohub.roles import unit_ids_where
+
+from . import charts, periods, selectors
+from .models import Entry, Fact, Group, RuleSet
+
+LEDGER_PAGE = 50
+LEVELS = ("county", "city", "province", "central")
+# Counts on the sheets open the rows of the fact they count.
+COUNT_FACTS = {"filed": Fact.FILED, "signed_off": Fact.FILED, "adopted": Fact.ADOPTED,
+               "adopted_combined": Fact.ADOPTED, "instructions": Fact.INSTRUCTION,
+               "topics_answered": Fact.TOPIC_ANSWERED, "topics_ignored": Fact.TOPIC_IGNORED, "lapses": Fact.LAPSE}
+
+
+def column_labels() -> dict[str, str]:
+    return {
+        "points": _("Score"), "points_filing": _("Filing points"), "points_adoption": _("Adoption points"),
+        "points_instruction": _("Instruction points"), "points_topic": _("Topic request points"),
+        "points_lapse": _("Lapse deductions"), "points_other": _("Other points"),
+    }
+
+
+def _group_label(group: str) -> str:
+    try:
+        return Group(group).label
+    except ValueError:
+        return group or _("Other units")
+
+
+def _period_or_errors(ruleset: RuleSet, request):
+    """(Period, None) from the query string, or (the whole year, {parameter: [reasons]}) when it asks for nonsense."""
+    try:
+        return periods.period_from(ruleset, request.GET), None
+    except ValidationError as error:
+        return periods.period_from(ruleset, {}), error.message_dict
+
+
+def _chooser(ruleset: RuleSet, period, request, errors) -> dict:
+    """What the period chooser needs to show what was asked (kept as typed, even when wrong)."""
+    asked = periods.query_of(period)
+    return {
+        "kind": request.GET.get("period") or asked["period"],
+        "month": request.GET.get("month") or f"{period.last_month:%Y-%m}",
+        "quarter": request.GET.get("quarter") or asked.get("quarter", "1"),
+        "from": request.GET.get("from") or f"{period.first_month:%Y-%m}",
+        "to": request.GET.get("to") or f"{period.last_month:%Y-%m}",
+        "year": ruleset.year, "errors": errors or {},
+        "kinds": [("month", pgettext("period", "Month")), ("quarter", _("Quarter")), ("year", _("Year")),
+                  ("custom", _("Custom months"))],
+        "quarters": [("1", _("Q1")), ("2", _("Q2")), ("3", _("Q3")), ("4", _("Q4"))],
+    }
+
+
+def _base(request, ruleset: RuleSet, period, errors, **more) -> dict:
+    return {"ruleset": ruleset, "period": period, "period_label": periods.describe(period),
+            "pq": periods.query_of(period), "pq_string": urlencode(periods.query_of(period)),
+            "chooser": _chooser(ruleset, period, request, errors),
+            "live": selectors.sees_live(request.user, ruleset), **more}
+
+
+def _svg(chart) -> str:
+    return mark_safe(chart.svg())  # matplotlib escapes the text it draws, Chart.svg its title
+
+
+@login_required
+def index(request):
+    """The rule sets whose figures the person may open, newest year first."""
+    rulesets = list(selectors.rulesets_for(request.user))
+    return render(request, "assessment/index.html", {"rulesets": rulesets})
+
+
+@login_required
+def overview(request, pk):
+    """A rule set's figures for a period: to those who see it live, the ranking of every unit per group; to a unit's
+    own people, their units' figures and the ranking as the office last issued it. Charts beside them."""
+    ruleset = selectors.ruleset_for(request.user, pk)
+    period, errors = _period_or_errors(ruleset, request)
+    context = _base(request, ruleset, period, errors)
+    if errors:
+        return render(request, "assessment/overview.html", context, status=400)
+    seen = list(selectors.units_seen(request.user, ruleset).values_list("unit_id", flat=True))
+    rows = selectors.ranking(period, unit_ids=seen)
+    live = context["live"]
+    if not live:
+        for row in rows:  # a unit's own people see where it stands only as the office published it
+            row["rank"] = None
+    published = None if live else selectors.published_ranking(request.user, ruleset)
+    groups = []
+    for group in [*selectors.GROUP_ORDER, *sorted({row["group"] for row in rows} - set(selectors.GROUP_ORDER))]:
+        members = [row for row in rows if row["group"] == group]
+        if members:
+            chart = charts.ranking_bars(members, top=15, title=_("%(group)s: ranking by score") % {
+                "group": _group_label(group)}) if live else None
+            groups.append({"group": group, "label": _group_label(group), "rows": members,
+                           "chart": _svg(chart) if chart else None})
+    mine = set(unit_ids_where(request.user))
+    if published:
+        for table in published["groups"]:
+            table["label"] = _group_label(table["group"])
+            highlight = next((row.get("unit_id") for row in table["rows"] if row.get("unit_id") in mine), None)
+            table["chart"] = _svg(charts.ranking_bars(
+                table["rows"], highlight=highlight, top=15, title=_("%(group)s: ranking as issued") % {
+                    "group": table["label"]}))
+            table["mine"] = mine
+    own = [row for row in rows if row["unit_id"] in mine]
+    median_chart = None
+    if len(own) == 1:
+        unit = Unit.objects.get(pk=own[0]["unit_id"])
+        median_chart = _svg(charts.against_median(selectors.against_median(period, unit), unit_name=unit.name))
+    context.update({
+        "groups": groups, "published": published, "levels": LEVELS, "level_labels": charts.level_labels(),
+        "adoptions_chart": _svg(charts.adoptions_per_month(selectors.adoptions_by_month(period, unit_ids=seen))),
+        "on_time_chart": _svg(charts.on_time_rate(selectors.on_time_by_month(
+            period.first_month, period.last_month, unit_ids=seen))),
+        "median_chart": median_chart,
+        "lost": [row for row in rows if row["voids_award"] or row["zeroed"]],
+    })
+    return render(request, "assessment/overview.html", context)
+
+
+@login_required
+def sheet(request, pk):
+    """The monthly score sheet (SPEC §9) of the units the person sees: filed this month and this year, adopted by
+    publication and level (standalone / combined), filing and adoption points, the month's and the year's totals."""
+    ruleset = selectors.ruleset_for(request.user, pk)
+    errors = None
+    try:
+        month = periods.parse_month(request.GET.get("month") or f"{periods.last_month_with_figures(ruleset):%Y-%m}",
+                                    name="month", year=ruleset.year)
+    except ValidationError as error:
+        errors, month = error.message_dict, periods.last_month_with_figures(ruleset)
+    period = selectors.Period(ruleset, month, month)
+    context = _base(request, ruleset, period, errors, month=month,
+                    months=[dt.date(ruleset.year, m, 1) for m in range(1, 13)])
+    if errors:
+        return render(request, "assessment/sheet.html", context, status=400)
+    seen = list(selectors.units_seen(request.user, ruleset).values_list("unit_id", flat=True))
+    rows = list(selectors.monthly_sheet(ruleset, month, unit_ids=seen))
+    uses = selectors.adopted_by_publication(period, unit_ids=seen)
+    columns = sorted({(use["level"], use["ptype_id"], use["ptype_name"]) for use in uses},
+                     key=lambda c: (list(Level.values).index(c[0]), c[2]))
+    cells = {(use["unit_id"], use["level"], use["ptype_id"]): use for use in uses}
+    for row in rows:
+        row["by_publication"] = [{"level": level, "ptype_id": ptype, "use": cells.get((row["unit_id"], level, ptype))}
+                                 for level, ptype, _name in columns]
+    context.update({"rows": rows, "columns": [{"level": level, "level_label": Level(level).label, "ptype_id": ptype,
+                                               "name": name} for level, ptype, name in columns],
+                    "year_query": {"period": "custom", "from": f"{month:%Y}-01", "to": f"{month:%Y-%m}"}})
+    return render(request, "assessment/sheet.html", context)
+
+
+@login_required
+def unit_detail(request, pk, unit_pk):
+    """One unit's figures under the rule set: month by month over the period, adopted by publication, its people,
+    and charts (adoptions per month, the unit against its group's median, its emergency reports on time)."""
+    ruleset = selectors.ruleset_for(request.user, pk)
+    unit = selectors.unit_for(request.user, ruleset, unit_pk)
+    period, errors = _period_or_errors(ruleset, request)
+    context = _base(request, ruleset, period, errors, unit=unit)
+    if errors:
+        return render(request, "assessment/unit.html", context, status=400)
+    [total] = selectors.ranking(period, unit_ids=[unit.pk]) or [None]
+    if total and not context["live"]:
+        total["rank"] = None
+    months = selectors.unit_months(period, unit)
+    for row in months:
+        row["pq"] = periods.query_of(selectors.Period(ruleset, row["month"], row["month"]))
+    context.update({
+        "total": total, "months": months,
+        "uses": selectors.adopted_by_publication(period, unit_ids=[unit.pk]),
+        "people": selectors.person_stats(period, unit_ids=[unit.pk]),
+        "adoptions_chart": _svg(charts.adoptions_per_month(selectors.adoptions_by_month(period, unit_ids=[unit.pk]))),
+        "median_chart": _svg(charts.against_median(selectors.against_median(period, unit), unit_name=unit.name)),
+        "on_time_chart": _svg(charts.on_time_rate(selectors.on_time_by_month(
+            period.first_month, period.last_month, unit_ids=[unit.pk]))),
+        "may_drill": selectors.may_drill(request.user, ruleset, unit) and Unit.objects.filter(parent=unit).exists(),
+    })
+    return render(request, "assessment/unit.html", context)
+
+
+@login_required
+def drill(request, pk):
+    """The figures of a node and of each branch below it, each branch summed over its subtree; a branch with units
+    below links down, a unit to its own page. `unit`: the node (default: the assessing office, or the person's own
+    office unit)."""
+    ruleset = selectors.ruleset_for(request.user, pk)
+    user = request.user
+    if request.GET.get("unit"):
+        node = Unit.objects.filter(pk=params.object_id(request.GET["unit"])).first()
+        if node is None or not selectors.may_drill(user, ruleset, node):
+            raise Http404
+    else:
+        candidates = [ruleset.office, *Unit.objects.filter(pk__in=unit_ids_where(user)).order_by("path")]
+        node = next((unit for unit in candidates if selectors.may_drill(user, ruleset, unit)), None)
+        if node is None:
+            raise Http404
+    period, errors = _period_or_errors(ruleset, request)
+    context = _base(request, ruleset, period, errors, node=node, keep_unit=[("unit", node.pk)])
+    if errors:
+        return render(request, "assessment/drill.html", context, status=400)
+    seen = list(selectors.units_seen(user, ruleset).values_list("unit_id", flat=True))
+    rows = selectors.drill_down(period, node, unit_ids=seen)
+    head, branches = rows[0], [row for row in rows[1:] if row["units"]]
+    seen_set = set(seen)
+    for row in branches:
+        row["own_page"] = row["unit_id"] in seen_set
+    trail = [unit for unit in Unit.objects.filter(pk__in=[int(p) for p in node.path.strip("/").split("/")])
+             .order_by("path") if unit.path.startswith(ruleset.office.path)]
+    context.update({"head": head, "branches": branches, "trail": trail, "node_own_page": node.pk in seen_set})
+    return render(request, "assessment/drill.html", context)
+
+
+@login_required
+def people(request, pk):
+    """Per person figures over the period (filed, signed off, adopted per level, points) for the units the person
+    sees, or for one of them (`unit`)."""
+    ruleset = selectors.ruleset_for(request.user, pk)
+    unit = selectors.unit_for(request.user, ruleset, request.GET["unit"]) if request.GET.get("unit") else None
+    period, errors = _period_or_errors(ruleset, request)
+    context = _base(request, ruleset, period, errors, unit=unit, keep_unit=[("unit", unit.pk)] if unit else [])
+    if errors:
+        return render(request, "assessment/people.html", context, status=400)
+    seen = [unit.pk] if unit else list(selectors.units_seen(request.user, ruleset).values_list("unit_id", flat=True))
+    rows = selectors.person_stats(period, unit_ids=seen)
+    names = dict(Unit.objects.filter(pk__in={row["unit_id"] for row in rows}).values_list("pk", "name"))
+    for row in rows:
+        row["unit_name"] = names.get(row["unit_id"], "")
+    context["rows"] = rows
+    return render(request, "assessment/people.html", context)
+
+
+def _ledger_filters(request) -> tuple[dict, dict]:
+    """The ledger's filters from the query string: ({column, fact, level, ptype, combined, person},
+    {parameter: [reasons]})."""
+    errors = {}
+    filters = {"column": "points", "fact": None, "level": None, "ptype": None, "combined": None, "person": None}
+    column = request.GET.get("column") or "points"
+    if column not in selectors.COLUMN_FACTS:
+        errors["column"] = [_("No such figure.")]
+    else:
+        filters["column"] = column
+    fact = request.GET.get("fact")
+    if fact:
+        if fact in Fact.values:
+            filters["fact"] = fact
+        else:
+            errors["fact"] = [_("No such fact.")]
+    level = request.GET.get("level")
+    if level:
+        if level in Level.values:
+            filters["level"] = level
+        else:
+            errors["level"] = [_("No such level.")]
+    if request.GET.get("ptype"):
+        filters["ptype"] = params.object_id(request.GET["ptype"])
+        if filters["ptype"] is None:
+            errors["ptype"] = [_("No such publication.")]
+    if request.GET.get("person"):
+        filters["person"] = params.object_id(request.GET["person"])
+        if filters["person"] is None:
+            errors["person"] = [_("No such person.")]
+    combined = request.GET.get("combined")
+    if combined:
+        if combined in ("1", "0"):
+            filters["combined"] = combined == "1"
+        else:
+            errors["combined"] = [_("Write 1 (combined) or 0 (standalone).")]
+    return filters, errors
+
+
+@login_required
+def ledger(request, pk):
+    """The current ledger rows behind a figure (SPEC §9: "every total can be explained line by line"): of one unit
+    (`unit`) or of every unit the person sees, over the period, for one column or fact (and for adoptions one level,
+    publication, standalone or combined). Each row names its cause (linked where the person may open it), the rule
+    that priced it, how it was worked out and its points, and opens to its history."""
+    ruleset = selectors.ruleset_for(request.user, pk)
+    user = request.user
+    unit = selectors.unit_for(user, ruleset, request.GET["unit"]) if request.GET.get("unit") else None
+    area = None
+    if request.GET.get("area"):
+        area = Unit.objects.filter(pk=params.object_id(request.GET["area"])).first()
+        if area is None or not selectors.may_drill(user, ruleset, area):
+            raise Http404
+    period, errors = _period_or_errors(ruleset, request)
+    filters, filter_errors = _ledger_filters(request)
+    errors = {**(errors or {}), **filter_errors} or None
+    keep = [(name, request.GET[name]) for name in ("unit", "area", "column", "fact", "level", "ptype", "combined",
+                                                   "person") if request.GET.get(name)]
+    context = _base(request, ruleset, period, errors, unit=unit, area=area, filters=filters, keep=keep,
+                    column_label=column_labels().get(filters["column"], ""),
+                    fact_label=Fact(filters["fact"]).label if filters["fact"] else "",
+                    level_label=Level(filters["level"]).label if filters["level"] else "")
+    if errors:
+        return render(request, "assessment/ledger.html", context, status=400)
+    seen = selectors.units_seen(user, ruleset)
+    if area is not None:
+        seen = seen.filter(unit__path__startswith=area.path)
+    unit_ids = [unit.pk] if unit else list(seen.values_list("unit_id", flat=True))
+    rows = access.visible(user, selectors.ledger_rows(period, unit_ids=unit_ids, **filters))
+    total = selectors.points_of(rows)
+    page = Paginator(rows, LEDGER_PAGE).get_page(params.page(request.GET.get("page")))
+    causes = selectors.causes_of(user, page.object_list)
+    context.update({"page": page, "total": total,
+                    "rows": [{"entry": entry, "cause": causes[entry.pk]} for entry in page.object_list]})
+    return render(request, "assessment/ledger.html", context)
+
+
+@login_required
+def entry_detail(request, pk):
+    """One ledger row: its cause, rule, basis and points, and its history — every row ever written for the same cause
+    and unit under the rule set, with the pricing run that wrote it and the one that superseded it (who, when, why)."""
+    entry = access.get_visible(request.user, Entry.objects.select_related(
+        "ruleset__office", "unit", "rule", "person", "pricing__requested_by", "superseded_by__requested_by",
+        "cause_type", "item"), pk)
+    history = list(access.visible(request.user, selectors.history_of(entry)).select_related(
+        "pricing__requested_by", "superseded_by__requested_by"))
+    period = selectors.Period(entry.ruleset, entry.month, entry.month)
+    return render(request, "assessment/entry.html", {
+        "entry": entry, "cause": selectors.causes_of(request.user, [entry])[entry.pk], "history": history,
+        "ruleset": entry.ruleset, "pq": periods.query_of(period), "period_label": periods.describe(period)})
