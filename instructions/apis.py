@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -62,6 +62,27 @@ class InstructionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class WarningSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="`unstaffed`: nobody can sign for a unit; `calendar_unknown`: the due date "
+                                           "falls in a year whose holidays nobody entered.")
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class AssignedSerializer(InstructionSerializer):
+    """The instruction as GET gives it, and what the office should know about the assignment just made."""
+
+    warnings = serializers.SerializerMethodField()
+
+    class Meta(InstructionSerializer.Meta):
+        fields = [*InstructionSerializer.Meta.fields, "warnings"]
+        read_only_fields = fields
+
+    @extend_schema_field(WarningSerializer(many=True))
+    def get_warnings(self, instruction) -> list[dict]:
+        return services.assign_warnings(instruction)
+
+
 class InstructSerializer(serializers.Serializer):
     item = serializers.IntegerField(min_value=1, max_value=params.BIGINT_MAX, required=False,
                                     help_text="The item instructed on (or give `issue`).")
@@ -91,6 +112,9 @@ class AssignSerializer(serializers.Serializer):
     asked = serializers.CharField(max_length=4000)
     working_days = serializers.IntegerField(min_value=1, max_value=MAX_WORKING_DAYS,
                                             default=services.DEFAULT_WORKING_DAYS)
+    confirm_unstaffed = serializers.BooleanField(
+        default=False, help_text="Assign even a unit nobody can sign for (no active information officer or director "
+                                 "there). Without it such a unit is refused with 400, code `unstaffed`, naming it.")
 
 
 class TextSerializer(serializers.Serializer):
@@ -204,7 +228,11 @@ class InstructionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return self._answer(instruction, status.HTTP_201_CREATED)
 
     @extend_schema(summary="Assign (交办): lead and supporting units, what is asked, due in working days",
-                   request=AssignSerializer, responses={200: InstructionSerializer, **ERRORS})
+                   description="The answer is the instruction and what the office should know about it "
+                               "(`warnings`: a unit nobody can sign for, assigned as confirmed; a due date in a year "
+                               "whose holidays nobody entered). A unit nobody can sign for is refused (400, code "
+                               "`unstaffed`, `errors` naming the field and the unit) unless `confirm_unstaffed`.",
+                   request=AssignSerializer, responses={200: AssignedSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         instruction = self.get_object()
@@ -213,9 +241,17 @@ class InstructionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = body.validated_data
         lead = _unit(data["lead"], "lead")
         supporting = [_unit(pk, "supporting") for pk in dict.fromkeys(data.get("supporting", []))]
-        _call(services.assign, actor=request.user, instruction=instruction, lead=lead, supporting=supporting,
-              asked=data["asked"], working_days=data["working_days"])
-        return self._answer(instruction)
+        try:
+            services.assign(actor=request.user, instruction=instruction, lead=lead, supporting=supporting,
+                            asked=data["asked"], working_days=data["working_days"],
+                            confirm_unstaffed=data["confirm_unstaffed"])
+        except DjangoValidationError as error:
+            if services.is_unconfirmed(error):
+                errors = error.message_dict
+                return Response({"detail": next(iter(errors.values()))[0], "code": services.UNSTAFFED,
+                                 "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+            raise ValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages})
+        return Response(AssignedSerializer(selectors.instruction_for(request.user, instruction.pk)).data)
 
     @extend_schema(summary="Report back to the leader (报告领导)", request=TextSerializer,
                    responses={200: InstructionSerializer, **ERRORS})

@@ -40,19 +40,43 @@ class PaperForm(forms.Form):
         self.fields["leader"].queryset = leaders if leaders is not None else User.objects.none()
 
 
+def _unit_label(unit: Unit) -> str:
+    """A unit's name, and a warning when nobody can sign for it (services.assignable_units annotates `staffed`)."""
+    if getattr(unit, "staffed", True):
+        return unit.name
+    return _("%(unit)s (nobody to sign for it)") % {"unit": unit.name}
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return _unit_label(obj)
+
+
+class UnitsChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return _unit_label(obj)
+
+
 class AssignForm(forms.Form):
-    lead = forms.ModelChoiceField(label=_("lead unit (牵头)"), queryset=Unit.objects.none())
-    supporting = forms.ModelMultipleChoiceField(label=_("supporting units (配合)"), queryset=Unit.objects.none(),
-                                                required=False, widget=forms.SelectMultiple(attrs={"size": 6}))
+    lead = UnitChoiceField(label=_("lead unit (牵头)"), queryset=Unit.objects.none())
+    supporting = UnitsChoiceField(label=_("supporting units (配合)"), queryset=Unit.objects.none(),
+                                  required=False, widget=forms.SelectMultiple(attrs={"size": 6}))
     asked = forms.CharField(label=_("what is asked"), widget=forms.Textarea(attrs=TEXTAREA), max_length=4000)
     working_days = forms.IntegerField(label=_("due in (working days)"), min_value=1, max_value=MAX_WORKING_DAYS,
                                       initial=DEFAULT_WORKING_DAYS,
                                       help_text=_("Public holidays and 调休 working weekends count as they fall."))
+    # Shown once the office was warned that nobody can sign for a unit it chose (services.assign).
+    confirm_unstaffed = forms.BooleanField(label=_("Assign it anyway, though nobody can sign for it"), required=False,
+                                           widget=forms.HiddenInput())
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = units if units is not None else Unit.objects.none()
         self.fields["supporting"].queryset = units if units is not None else Unit.objects.none()
+
+    def ask_to_confirm(self) -> None:
+        """Show the confirmation box (after the unstaffed warning), unticked."""
+        self.fields["confirm_unstaffed"].widget = forms.CheckboxInput()
 
 
 class FeedbackForm(forms.Form):

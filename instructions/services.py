@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ from followup import services as followup
 from followup.delivery import tell
 from infohub import access, tree
 from infohub.errors import IllegalTransition, NotPermitted
-from infohub.models import AuditLog, Classification, Role, Unit, User
+from infohub.models import AuditLog, Classification, Role, RoleAssignment, Unit, User
 from infohub.roles import holds, unit_ids_where
 from infohub.services import audit_record
 from publications.models import Issue
@@ -30,6 +31,7 @@ from .models import MAX_WORKING_DAYS, Assignment, Extension, Feedback, FeedbackA
 
 DEFAULT_WORKING_DAYS = 5
 OFFICE_ROLES = (Role.EDITOR, Role.DIRECTOR)
+SIGNING_ROLES = (Role.CLERK, Role.DIRECTOR)  # who signs for a unit's assignment (permissions.SIGN_FOR)
 
 
 def _office_groups(office_id: int) -> list[tuple[str, int]]:
@@ -163,16 +165,50 @@ def _check(right, actor: User, obj, attempt: str) -> None:
 # --- 交办 --------------------------------------------------------------------------------------------------------
 
 
+def _staffed():
+    """An expression: someone active can sign for the unit (holds the clerk or director role there)."""
+    return Exists(RoleAssignment.objects.filter(unit=OuterRef("pk"), role__in=SIGNING_ROLES, user__is_active=True))
+
+
 def assignable_units(office: Unit):
-    """The units an office may assign to: every active unit below it in the tree (not itself)."""
-    return tree.subtree(office).filter(is_active=True).exclude(pk=office.pk)
+    """The units an office may assign to: every active unit below it in the tree (not itself), each annotated
+    `staffed` (someone can sign for it: see `unstaffed`)."""
+    return tree.subtree(office).filter(is_active=True).exclude(pk=office.pk).annotate(staffed=_staffed())
+
+
+def unstaffed(units) -> list[Unit]:
+    """The units among `units` nobody can sign for (SPEC §6: each unit signs for its part): no active person holds
+    the information officer's or the director's role there, so nobody would be told, reminded, chased or could answer.
+    One statement."""
+    units = list(units)
+    staffed = set(RoleAssignment.objects.filter(unit__in=units, role__in=SIGNING_ROLES, user__is_active=True)
+                  .values_list("unit_id", flat=True))
+    return [unit for unit in units if unit.pk not in staffed]
+
+
+UNSTAFFED = "unstaffed"
+
+
+def is_unconfirmed(error: ValidationError) -> bool:
+    """Whether `error` is `assign`'s refusal of a unit nobody can sign for, which the office may confirm."""
+    return hasattr(error, "error_dict") and any(
+        getattr(one, "code", None) == UNSTAFFED for errors in error.error_dict.values() for one in errors)
+
+
+def unstaffed_message(units: list[Unit]) -> str:
+    return _("Nobody can sign for %(units)s: no active information officer or director there would be told, reminded "
+             "or chased, or could answer. Choose another unit, or confirm to assign it anyway (reach it another way "
+             "and have its people added in the admin).") % {"units": "、".join(unit.name for unit in units)}
 
 
 def assign(*, actor: User, instruction: Instruction, lead: Unit, supporting: list[Unit] = (), asked: str,
-           working_days: int = DEFAULT_WORKING_DAYS) -> Instruction:
+           working_days: int = DEFAULT_WORKING_DAYS, confirm_unstaffed: bool = False) -> Instruction:
     """交办: a lead unit and supporting units, what is asked, due in `working_days` working days (followup.calendar:
     the closing time of the n-th working day after today). One Assignment per unit, each followed up. Raises
-    ValidationError naming the field for a unit outside the office's tree, a unit named twice, days out of range."""
+    ValidationError naming the field for a unit outside the office's tree, a unit named twice, days out of range —
+    and, unless `confirm_unstaffed`, for a unit nobody can sign for (`unstaffed`; code "unstaffed", naming the
+    units: warn and confirm, not block — a unit may be without people for a while, and the office may reach it
+    another way; a confirmed one is noted in the audit row)."""
     _check_days(working_days)
     supporting = [unit for unit in supporting if unit.pk != lead.pk]
     if len({u.pk for u in supporting}) != len(supporting):
@@ -189,6 +225,10 @@ def assign(*, actor: User, instruction: Instruction, lead: Unit, supporting: lis
         if outside:
             raise ValidationError({"supporting": _("%(unit)s is not below %(office)s.") % {
                 "unit": outside[0], "office": instruction.office}})
+        empty = unstaffed([lead, *supporting])
+        if empty and not confirm_unstaffed:
+            field = "lead" if empty[0].pk == lead.pk else "supporting"
+            raise ValidationError({field: ValidationError(unstaffed_message(empty), code=UNSTAFFED)})
         now = timezone.now()
         due = calendar.add_working_days(now, working_days)
         instruction.asked, instruction.working_days, instruction.due_at = asked, working_days, due
@@ -207,8 +247,25 @@ def assign(*, actor: User, instruction: Instruction, lead: Unit, supporting: lis
                                         "due": _hm(due)})
         audit_record(actor=actor, action="instruction.assign", obj=instruction, from_state=Instruction.State.REGISTERED,
                      to_state=instruction.state, reason=asked, data={"lead": lead.pk, "supporting": [u.pk for u in supporting],
-                                                       "working_days": working_days, "due_at": due.isoformat()})
+                                                       "working_days": working_days, "due_at": due.isoformat(),
+                                                       "unstaffed": [u.pk for u in empty]})
     return instruction
+
+
+def assign_warnings(instruction: Instruction) -> list[dict]:
+    """What the office should know about an assignment just made, each `{"code", "field", "message"}`: units nobody
+    can sign for (code "unstaffed", field "lead" or "supporting"; assigned after the office confirmed). Shown on the
+    page after assigning and in the API's answer."""
+    assignments = list(instruction.assignments.select_related("unit"))
+    warnings = []
+    empty = {unit.pk for unit in unstaffed([a.unit for a in assignments])}
+    for role, field in ((Assignment.Role.LEAD, "lead"), (Assignment.Role.SUPPORT, "supporting")):
+        units = [a.unit for a in assignments if a.role == role and a.unit_id in empty]
+        if units:
+            warnings.append({"code": UNSTAFFED, "field": field, "message": _(
+                "Nobody can sign for %(units)s: it was assigned as you confirmed; reach it another way and have its "
+                "people added in the admin.") % {"units": "、".join(unit.name for unit in units)}})
+    return warnings
 
 
 def _tell_unit(assignment: Assignment, verb: str, text: str, *, people=()) -> int:

@@ -145,11 +145,15 @@ def instruction_assign(request, pk):
         try:
             services.assign(actor=request.user, instruction=instruction, lead=data["lead"],
                             supporting=list(data["supporting"]), asked=data["asked"],
-                            working_days=data["working_days"])
+                            working_days=data["working_days"], confirm_unstaffed=data["confirm_unstaffed"])
         except (ActionRefused, ValidationError) as error:
             _refuse(form, error)
+            if isinstance(error, ValidationError) and services.is_unconfirmed(error):
+                form.ask_to_confirm()
         else:
             messages.success(request, _("Assigned."))
+            for warning in services.assign_warnings(instruction):
+                messages.warning(request, warning["message"])
             return redirect(instruction.get_absolute_url())
     return _detail(request, instruction, assign_form=form, status=400)
 

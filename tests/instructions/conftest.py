@@ -82,3 +82,12 @@ def assigned(office: Office, *, days: int = 4, supporting: bool = True) -> Instr
     return services.assign(actor=office.editor, instruction=instruction, lead=office.county,
                            supporting=[office.other] if supporting else [], asked="请牵头研究落实，报送办理情况。",
                            working_days=days)
+
+
+def unit_without_people(office: Office):
+    """东湖区统计局, below the county: nobody holds a role there."""
+    from infohub.models import Level
+    from tests.factories import UnitFactory
+
+    office.county.refresh_from_db()  # `chain` moved the province under the centre: the path changed in the database
+    return UnitFactory(name="东湖区统计局", code="t-dh-tj", level=Level.COUNTY, parent=office.county)

@@ -128,3 +128,22 @@ def test_feedback_with_a_file_spooled_to_disk(office, settings):
                                            {"kind": "final", "text": "已办理。", "files": [upload]}, format="multipart")
     assert answer.status_code == 201, answer.content
     assert answer.json()["attachments"] == ["现场照片.pdf"]
+
+
+def test_the_api_refuses_a_unit_nobody_can_sign_for_naming_it_until_confirmed(office):
+    from .conftest import instructed, unit_without_people
+
+    empty = unit_without_people(office)
+    pk = instructed(office).pk
+    editor = as_(office.editor)
+    answer = editor.post(f"/api/instructions/{pk}/assign/", {"lead": empty.pk, "asked": "请研究。"}, format="json")
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["code"] == "unstaffed" and "东湖区统计局" in body["errors"]["lead"][0] and "东湖区统计局" in body["detail"]
+    assert not Assignment.objects.exists()
+    answer = editor.post(f"/api/instructions/{pk}/assign/", {"lead": empty.pk, "asked": "请研究。",
+                                                              "confirm_unstaffed": True}, format="json")
+    assert answer.status_code == 200, answer.json()
+    body = answer.json()
+    assert body["state"] == "assigned" and [w["code"] for w in body["warnings"]] == ["unstaffed"]
+    assert "东湖区统计局" in body["warnings"][0]["message"]

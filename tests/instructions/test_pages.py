@@ -177,3 +177,23 @@ def test_the_offices_start_page_lists_requests_for_more_time_and_overdue_assignm
     client.force_login(office.foreign_editor)
     page = client.get(reverse("home")).content.decode()
     assert "需等待统计数据" not in page and office.item.title not in page
+
+
+def test_the_assign_form_warns_of_a_unit_nobody_can_sign_for_and_asks_to_confirm(office, client):
+    from .conftest import instructed, unit_without_people
+
+    empty = unit_without_people(office)
+    instruction = instructed(office)
+    client.force_login(office.editor)
+    page = client.get(instruction.get_absolute_url()).content.decode()
+    assert "东湖区统计局（无人签收）" in page and f"{office.county.name}（无人签收）" not in page
+    assert 'type="checkbox" name="confirm_unstaffed"' not in page
+    data = {"lead": empty.pk, "asked": "请反馈办理情况", "working_days": "5"}
+    response = client.post(reverse("instructions:assign", args=[instruction.pk]), data)
+    page = response.content.decode()
+    assert response.status_code == 400 and not Assignment.objects.exists()
+    assert "无人能为东湖区统计局签收" in page and "请反馈办理情况" in page
+    assert 'type="checkbox" name="confirm_unstaffed"' in page
+    response = client.post(reverse("instructions:assign", args=[instruction.pk]), {**data, "confirm_unstaffed": "on"})
+    assert response.status_code == 302 and Assignment.objects.get().unit == empty
+    assert "无人能为东湖区统计局签收" in client.get(response["Location"]).content.decode()

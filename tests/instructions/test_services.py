@@ -12,7 +12,7 @@ from followup import calendar
 from followup.models import Notice, Shortfall
 from followup.sweep import sweep_all
 from infohub.errors import IllegalTransition, NotPermitted
-from infohub.models import AuditLog, Notification
+from infohub.models import AuditLog, Notification, Role
 from instructions import services
 from instructions.models import Assignment, Extension, Feedback, Instruction, Kind
 
@@ -338,3 +338,35 @@ def test_closing_settles_a_pending_request_for_more_time_on_record(office, trave
     assert "了结未审批的延期申请" in page
     with pytest.raises(IllegalTransition):
         services.extension_decide(actor=office.editor, extension=late, grant=True)
+
+
+def test_a_unit_nobody_can_sign_for_is_assigned_only_when_the_office_confirms(office):
+    """Warn and confirm (not block): a unit without an active information officer or director is refused, naming it,
+    until the office confirms; the confirmed assignment notes it in the audit row and in its warnings."""
+    from tests.factories import person
+
+    from .conftest import unit_without_people
+
+    empty = unit_without_people(office)
+    gone = person(office.other, Role.CLERK, username="left")  # the other county keeps its director
+    gone.is_active = False
+    gone.save()
+    instruction = instructed(office)
+    with pytest.raises(ValidationError) as refused:
+        services.assign(actor=office.editor, instruction=instruction, lead=empty, asked="请研究。")
+    assert services.is_unconfirmed(refused.value)
+    assert "东湖区统计局" in refused.value.message_dict["lead"][0]
+    with pytest.raises(ValidationError) as refused:
+        services.assign(actor=office.editor, instruction=instruction, lead=office.county, supporting=[empty],
+                        asked="请研究。")
+    assert list(refused.value.message_dict) == ["supporting"] and "东湖区统计局" in refused.value.message_dict["supporting"][0]
+    assert not Assignment.objects.exists()
+    # a director alone can sign for a unit; an inactive clerk cannot
+    assert services.unstaffed([office.other, empty]) == [empty]
+    services.assign(actor=office.editor, instruction=instruction, lead=empty, supporting=[office.other],
+                    asked="请研究。", confirm_unstaffed=True)
+    assert Assignment.objects.filter(instruction=instruction).count() == 2
+    row = AuditLog.objects.get(action="instruction.assign")
+    assert row.data["unstaffed"] == [empty.pk]
+    warnings = services.assign_warnings(instruction)
+    assert [(w["code"], w["field"]) for w in warnings] == [("unstaffed", "lead")] and "东湖区统计局" in warnings[0]["message"]
