@@ -62,6 +62,7 @@ STYLE = {
 HIGHLIGHT, PLAIN, MEDIAN = "#c00000", "#8c8c8c", "#404040"
 
 PNG_DPI = 180
+MIN_SLOTS = 6  # bars per month are drawn at least this narrow
 
 
 def level_labels() -> dict[str, str]:
@@ -176,6 +177,7 @@ def adoptions_per_month(rows: Iterable[Mapping], *, title: str | None = None) ->
                 axes.annotate(_figure_text(total), (position, total), xytext=(0, 2), textcoords="offset points",
                               ha="center", va="bottom", fontsize=9)
         axes.set_xticks(x, _month_labels([row.get("month") for row in rows]))
+        axes.set_xlim(-0.6, max(len(rows), MIN_SLOTS) - 0.4)  # a month or two: bars of a month's width, not the page's
         axes.set_ylabel(_("Items adopted"))
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_ylim(0, max(max(bottom) * 1.15, 1))
@@ -259,6 +261,7 @@ def on_time_rate(rows: Iterable[Mapping], *, title: str | None = None) -> Chart:
         axes.bar([p + 0.18 for p in x], late, width=0.36, color="#ff9999", edgecolor="black", linewidth=0.6,
                  hatch="xx", label=_("Late"))
         axes.set_xticks(x, _month_labels([row.get("month") for row in rows]))
+        axes.set_xlim(-0.6, max(len(rows), MIN_SLOTS) - 0.4)
         axes.set_ylabel(_("Reports due"))
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         rates = [(o / (o + la)) if (o + la) else None for o, la in zip(on_time, late, strict=True)]

@@ -372,8 +372,8 @@ def adopted_by_publication(period: Period, *, unit_ids) -> list[dict]:
 
 
 def person_stats(period: Period, *, unit_ids) -> list[dict]:
-    """Per unit and person over the period (SPEC §9 "per person"): `filed` — items they filed (submitted_at in the
-    period, Asia/Shanghai months); `signed_off` — items of the unit they signed off (the audit log's item.signoff);
+    """Per unit and person over the period (SPEC §9 "per person"): `filed` — items they filed that were signed off and
+    sent (submitted_at in the period, Asia/Shanghai months; the engine's FILED facts); `signed_off` — items of the unit they signed off (the audit log's item.signoff);
     `adopted_<level>` — distinct items of theirs adopted at each level (current ADOPTED ledger rows naming them, by the
     publishing office's level); `points` — the current ledger rows naming them (Entry.person). Each counted by Postgres
     in one statement; people with none of these are left out. Shape: [{"unit_id", "person_id", "person_name",
@@ -388,7 +388,8 @@ def person_stats(period: Period, *, unit_ids) -> list[dict]:
     sql = """
         WITH filed AS (
             SELECT source_unit_id AS unit_id, created_by_id AS person_id, COUNT(*) AS n FROM submissions_item
-            WHERE source_unit_id = ANY(%(units)s) AND submitted_at >= %(start)s AND submitted_at < %(end)s
+            WHERE source_unit_id = ANY(%(units)s) AND status = 'signed_off'
+              AND submitted_at >= %(start)s AND submitted_at < %(end)s
             GROUP BY 1, 2
         ), signed AS (
             SELECT i.source_unit_id AS unit_id, a.actor_id AS person_id, COUNT(DISTINCT i.id) AS n
