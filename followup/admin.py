@@ -1,6 +1,8 @@
-from datetime import datetime
+from datetime import date, datetime, time
 
 from django.contrib import admin, messages
+from django.db.models import Count
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +25,34 @@ class CalendarDayAdmin(admin.ModelAdmin):
                        "here for later years (once the State Council announces them) or to override a day; for a "
                        "year nobody entered, Monday to Friday count as working days. Due dates already set keep the "
                        "day they were given.") % {"first": first, "last": last}
+        for year, count in unknown_year_dues().items():
+            messages.warning(request, ngettext(
+                "%(count)d open matter is due in %(year)d, whose public holidays and 调休 days neither chinese-calendar "
+                "nor this table knows: its working days were counted Monday to Friday. Enter %(year)d's days here "
+                "(holidays as days off, 调休 weekends as working days).",
+                "%(count)d open matters are due in %(year)d, whose public holidays and 调休 days neither "
+                "chinese-calendar nor this table knows: their working days were counted Monday to Friday. Enter "
+                "%(year)d's days here (holidays as days off, 调休 weekends as working days).", count)
+                % {"count": count, "year": year})
         return super().changelist_view(request, {**(extra_context or {}), "subtitle": note})
+
+
+def unknown_year_dues() -> dict[int, int]:
+    """{year: open obligations due in it} for the years nobody knows (calendar.year_unknown) in which open obligations
+    of any registered kind (督办, 约稿) are due. One statement per registered kind."""
+    first, last = calendar.library_years()
+    zone = calendar.local_zone()
+    known = (datetime.combine(date(first, 1, 1), time.min, tzinfo=zone),
+             datetime.combine(date(last + 1, 1, 1), time.min, tzinfo=zone))
+    counts: dict[int, int] = {}
+    for model in REGISTERED:
+        rows = (model.objects.filter(answered_at__isnull=True, closed_at__isnull=True).order_by()
+                .exclude(due_at__gte=known[0], due_at__lt=known[1])
+                .annotate(year=ExtractYear("due_at", tzinfo=calendar.local_zone())).values("year")
+                .annotate(n=Count("pk")).values_list("year", "n"))
+        for year, n in rows:
+            counts[year] = counts.get(year, 0) + n
+    return {year: n for year, n in sorted(counts.items()) if calendar.year_unknown(year)}
 
 
 @admin.register(Shortfall)

@@ -21,11 +21,13 @@ from __future__ import annotations
 import logging
 import time as clock
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +68,39 @@ def overrides() -> dict[date, bool]:
     return entry[1]
 
 
+@cache
 def library_years() -> tuple[int, int]:
     """(first, last) year the installed chinese-calendar knows."""
     years = sorted({day.year for day in chinese_calendar.holidays} | {day.year for day in chinese_calendar.workdays})
     return years[0], years[-1]
+
+
+def year_unknown(year: int) -> bool:
+    """Whether nobody knows `year`'s holidays and 调休 days: the installed chinese-calendar does not cover it and the
+    admin's table (CalendarDay) has no row in it — its working days are then Monday to Friday, which misses every
+    public holiday (SPEC §6)."""
+    first, last = library_years()
+    if first <= year <= last:
+        return False
+    return not any(day.year == year for day in overrides())
+
+
+def unknown_years(first: date, last: date) -> list[int]:
+    """The years from `first`'s to `last`'s (local dates, inclusive) that `year_unknown` says nobody knows."""
+    return [year for year in range(first.year, last.year + 1) if year_unknown(year)]
+
+
+def due_warning(due_at: datetime) -> str:
+    """A warning for a due time counted in working days that falls in a year nobody knows (`year_unknown`), else "".
+    What the office is told when it assigns (the page, the API's `warnings`)."""
+    year = local_date(due_at).year
+    if not year_unknown(year):
+        return ""
+    return gettext("The due date %(due)s falls in %(year)d, whose public holidays and 调休 days neither "
+                   "chinese-calendar nor the working-day calendar (admin: 工作日历) knows yet: its working days were "
+                   "counted Monday to Friday. Enter %(year)d's days in the working-day calendar and check the due "
+                   "date.") % {"due": timezone.localtime(due_at, local_zone()).strftime("%Y-%m-%d %H:%M"),
+                               "year": year}
 
 
 def is_working_day(day: date) -> bool:

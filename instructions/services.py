@@ -254,8 +254,9 @@ def assign(*, actor: User, instruction: Instruction, lead: Unit, supporting: lis
 
 def assign_warnings(instruction: Instruction) -> list[dict]:
     """What the office should know about an assignment just made, each `{"code", "field", "message"}`: units nobody
-    can sign for (code "unstaffed", field "lead" or "supporting"; assigned after the office confirmed). Shown on the
-    page after assigning and in the API's answer."""
+    can sign for (code "unstaffed", field "lead" or "supporting"; assigned after the office confirmed), a due date in
+    a year whose holidays nobody knows (code "calendar_unknown", field "working_days": followup.calendar.due_warning).
+    Shown on the page after assigning and in the API's answer."""
     assignments = list(instruction.assignments.select_related("unit"))
     warnings = []
     empty = {unit.pk for unit in unstaffed([a.unit for a in assignments])}
@@ -265,7 +266,27 @@ def assign_warnings(instruction: Instruction) -> list[dict]:
             warnings.append({"code": UNSTAFFED, "field": field, "message": _(
                 "Nobody can sign for %(units)s: it was assigned as you confirmed; reach it another way and have its "
                 "people added in the admin.") % {"units": "、".join(unit.name for unit in units)}})
+    if instruction.due_at and (text := calendar.due_warning(instruction.due_at)):
+        warnings.append({"code": CALENDAR_UNKNOWN, "field": "working_days", "message": text})
     return warnings
+
+
+CALENDAR_UNKNOWN = "calendar_unknown"
+
+
+def calendar_ahead(now: datetime | None = None) -> str:
+    """For the assign form, before a due date is chosen: a warning when a due date it can give (up to
+    MAX_WORKING_DAYS working days from now) may fall in a year nobody knows (followup.calendar.year_unknown), else
+    ""."""
+    now = now or timezone.now()
+    years = calendar.unknown_years(calendar.local_date(now),
+                                   calendar.local_date(calendar.add_working_days(now, MAX_WORKING_DAYS)))
+    if not years:
+        return ""
+    return _("The public holidays and 调休 days of %(years)s are not known yet (neither chinese-calendar nor the "
+             "working-day calendar has them): a due date in that year is counted Monday to Friday. Enter them in the "
+             "admin (工作日历) first, or check the due date after assigning.") % {
+        "years": "、".join(str(year) for year in years)}
 
 
 def _tell_unit(assignment: Assignment, verb: str, text: str, *, people=()) -> int:

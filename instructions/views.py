@@ -121,6 +121,7 @@ def _detail(request, instruction, *, assign_form=None, text_form=None, reopen_fo
         "may_close": permissions.CLOSE.allows(user, instruction),
         "may_reopen": permissions.REOPEN.allows(user, instruction),
         "assign_form": assign_form or AssignForm(units=services.assignable_units(instruction.office)),
+        "calendar_ahead": services.calendar_ahead() if permissions.ASSIGN.allows(user, instruction) else "",
         "text_form": text_form or TextForm(),
         "reopen_form": reopen_form or ReopenForm(),
         "trail": selectors.trail(instruction, assignments),
@@ -143,16 +144,16 @@ def instruction_assign(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.assign(actor=request.user, instruction=instruction, lead=data["lead"],
-                            supporting=list(data["supporting"]), asked=data["asked"],
-                            working_days=data["working_days"], confirm_unstaffed=data["confirm_unstaffed"])
+            assigned = services.assign(actor=request.user, instruction=instruction, lead=data["lead"],
+                                       supporting=list(data["supporting"]), asked=data["asked"],
+                                       working_days=data["working_days"], confirm_unstaffed=data["confirm_unstaffed"])
         except (ActionRefused, ValidationError) as error:
             _refuse(form, error)
             if isinstance(error, ValidationError) and services.is_unconfirmed(error):
                 form.ask_to_confirm()
         else:
             messages.success(request, _("Assigned."))
-            for warning in services.assign_warnings(instruction):
+            for warning in services.assign_warnings(assigned):
                 messages.warning(request, warning["message"])
             return redirect(instruction.get_absolute_url())
     return _detail(request, instruction, assign_form=form, status=400)

@@ -72,3 +72,18 @@ def test_times_are_stored_utc_and_days_are_beijing_days():
     # 2026-09-30 23:30 UTC is 10-01 07:30 in Beijing: a holiday morning
     assert calendar.local_date(datetime(2026, 9, 30, 23, 30, tzinfo=UTC)) == date(2026, 10, 1)
     assert calendar.working_days_late(beijing(2026, 9, 30, 18), beijing(2026, 10, 13, 18, 0, 1)) == 5
+
+
+def test_a_year_nobody_knows_is_one_the_library_lacks_and_the_admin_table_has_no_row_in():
+    first, last = calendar.library_years()
+    assert not calendar.year_unknown(last) and not calendar.year_unknown(first)
+    assert calendar.year_unknown(last + 1)
+    assert calendar.unknown_years(date(last, 12, 1), date(last + 1, 2, 1)) == [last + 1]
+    due = calendar.add_working_days(beijing(last, 12, 24, 10), 10)
+    assert due.year == last + 1
+    warning = calendar.due_warning(due)
+    assert str(last + 1) in warning and due.strftime("%Y-%m-%d") in warning
+    assert calendar.due_warning(beijing(last, 12, 1, 18)) == ""
+    # one row of that year in the admin's table: somebody entered the year
+    CalendarDay.objects.create(day=date(last + 1, 1, 1), is_working_day=False, name="元旦")
+    assert not calendar.year_unknown(last + 1) and calendar.due_warning(due) == ""

@@ -147,3 +147,30 @@ def test_the_api_refuses_a_unit_nobody_can_sign_for_naming_it_until_confirmed(of
     body = answer.json()
     assert body["state"] == "assigned" and [w["code"] for w in body["warnings"]] == ["unstaffed"]
     assert "东湖区统计局" in body["warnings"][0]["message"]
+
+
+def test_a_due_date_in_a_year_nobody_knows_is_warned_of_in_the_answer(office, traveller):
+    from followup.models import CalendarDay
+
+    from .conftest import instructed
+
+    _first, last = calendar.library_years()
+    traveller.move_to(beijing(last, 12, 24, 10))
+    editor = as_(office.editor)
+    pk = instructed(office).pk
+    answer = editor.post(f"/api/instructions/{pk}/assign/", {"lead": office.county.pk, "asked": "请研究。",
+                                                              "working_days": 10}, format="json")
+    assert answer.status_code == 200, answer.json()
+    warnings = answer.json()["warnings"]
+    assert [(w["code"], w["field"]) for w in warnings] == [("calendar_unknown", "working_days")]
+    assert str(last + 1) in warnings[0]["message"] and "周一至周五" in warnings[0]["message"]
+    # within the known year, or once the admin entered the next one: nothing to warn of
+    second = instructed(office).pk
+    answer = editor.post(f"/api/instructions/{second}/assign/", {"lead": office.county.pk, "asked": "请研究。",
+                                                                  "working_days": 2}, format="json")
+    assert answer.json()["warnings"] == []
+    CalendarDay.objects.create(day=datetime(last + 1, 1, 1).date(), is_working_day=False, name="元旦")
+    third = instructed(office).pk
+    answer = editor.post(f"/api/instructions/{third}/assign/", {"lead": office.county.pk, "asked": "请研究。",
+                                                                 "working_days": 10}, format="json")
+    assert answer.json()["warnings"] == []

@@ -197,3 +197,31 @@ def test_the_assign_form_warns_of_a_unit_nobody_can_sign_for_and_asks_to_confirm
     response = client.post(reverse("instructions:assign", args=[instruction.pk]), {**data, "confirm_unstaffed": "on"})
     assert response.status_code == 302 and Assignment.objects.get().unit == empty
     assert "无人能为东湖区统计局签收" in client.get(response["Location"]).content.decode()
+
+
+def test_the_assign_form_and_the_admin_calendar_warn_of_a_year_nobody_knows(office, client, traveller, admin_user):
+    from followup import calendar
+    from followup.models import CalendarDay
+
+    from .conftest import instructed
+    from .test_services import beijing
+
+    _first, last = calendar.library_years()
+    instruction = instructed(office)
+    client.force_login(office.editor)
+    assert 'data-testid="calendar-unknown"' not in client.get(instruction.get_absolute_url()).content.decode()
+    traveller.move_to(beijing(last, 12, 24, 10))
+    page = client.get(instruction.get_absolute_url()).content.decode()
+    assert 'data-testid="calendar-unknown"' in page and f"{last + 1}" in page
+    response = client.post(reverse("instructions:assign", args=[instruction.pk]), {
+        "lead": office.county.pk, "supporting": [office.other.pk], "asked": "请反馈办理情况", "working_days": "10"})
+    assert response.status_code == 302
+    shown = client.get(response["Location"]).content.decode()
+    assert f"落在{last + 1}年" in shown and "周一至周五" in shown
+    # the admin's working-day calendar names the year and how many open matters are due in it
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:followup_calendarday_changelist")).content.decode()
+    assert f"2 项未办结事项的到期日在{last + 1}年" in page  # the lead county and the other county
+    CalendarDay.objects.create(day=beijing(last + 1, 1, 1).date(), is_working_day=False, name="元旦")
+    page = client.get(reverse("admin:followup_calendarday_changelist")).content.decode()
+    assert f"到期日在{last + 1}年" not in page
