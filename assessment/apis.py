@@ -174,6 +174,7 @@ class RankingRowSerializer(FiguresSerializer):
 
 class PublishedGroupSerializer(serializers.Serializer):
     group = serializers.CharField()
+    label = serializers.CharField()
     rows = serializers.ListField(child=serializers.DictField(), help_text="As kept in the issued 通报.")
 
 

@@ -566,26 +566,21 @@ def published_ranking(user, ruleset: RuleSet) -> dict | None:
 
 
 def figures_ranking(figures) -> list[dict]:
-    """The ranking tables of an issued 通报's `figures`, per group in GROUP_ORDER: [{"group", "rows"}]. Reads
-    `figures["ranking"]` (rows of `ranking()`, each naming its group) or `figures["groups"]` ({group: rows} or
-    [{"group", "rows"}])."""
+    """The ranking tables of an issued 通报's `figures` (assessment.bulletin_figures: `groups`, a list of {"group",
+    "label", "rows"}, each row naming its unit as "unit"), per group in GROUP_ORDER: [{"group", "label", "rows"}], each
+    row with "unit_name" (the unit's name as printed) beside what the 通报 kept ("unit_id", "rank", "score", …).
+    Anything that is not such a table is left out."""
     figures = figures if isinstance(figures, dict) else {}
-    per_group: dict[str, list] = {}
-    if isinstance(figures.get("ranking"), list):
-        for row in figures["ranking"]:
-            if isinstance(row, dict):
-                per_group.setdefault(row.get("group", ""), []).append(row)
+    tables: dict[str, dict] = {}
     groups = figures.get("groups")
-    if isinstance(groups, dict):
-        for group, rows in groups.items():
-            per_group.setdefault(group, []).extend(r for r in rows or [] if isinstance(r, dict))
-    elif isinstance(groups, list):
-        for entry in groups:
-            if isinstance(entry, dict):
-                per_group.setdefault(entry.get("group", ""), []).extend(
-                    r for r in entry.get("rows") or [] if isinstance(r, dict))
-    order = [*GROUP_ORDER, *(g for g in per_group if g not in GROUP_ORDER)]
-    return [{"group": group, "rows": per_group[group]} for group in order if per_group.get(group)]
+    for entry in groups if isinstance(groups, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("rows"), list):
+            continue
+        table = tables.setdefault(str(entry.get("group", "")), {"label": entry.get("label") or "", "rows": []})
+        table["rows"] += [{**row, "unit_name": row.get("unit_name") or row.get("unit") or ""}
+                          for row in entry["rows"] if isinstance(row, dict)]
+    order = [*GROUP_ORDER, *sorted(set(tables) - set(GROUP_ORDER))]
+    return [{"group": group, **tables[group]} for group in order if tables.get(group, {}).get("rows")]
 
 
 def unit_months(period: Period, unit: Unit) -> list[dict]:

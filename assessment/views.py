@@ -118,7 +118,7 @@ def overview(request, pk):
     mine = set(unit_ids_where(request.user))
     if published:
         for table in published["groups"]:
-            table["label"] = _group_label(table["group"])
+            table["label"] = table["label"] or _group_label(table["group"])
             highlight = next((row.get("unit_id") for row in table["rows"] if row.get("unit_id") in mine), None)
             table["chart"] = _svg(charts.ranking_bars(
                 table["rows"], highlight=highlight, top=15, title=_("%(group)s: ranking as issued") % {

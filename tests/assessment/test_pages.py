@@ -141,3 +141,17 @@ def test_selectors_give_what_the_pages_show(figures):
     assert (clerk["filed"], clerk["adopted_city"], clerk["points"]) == (1, 1, Decimal("11"))
     director = next(r for r in people if r["person_id"] == figures.net.director.pk)
     assert (director["signed_off"], director["points"]) == (1, 0)
+
+
+def test_the_ranking_as_issued_is_read_from_the_bulletins_figures():
+    figures = {"groups": [
+        {"group": "department", "label": "市直部门", "rows": [{"unit_id": 9, "unit": "临江市应急管理局", "rank": 1,
+                                                           "score": "2.00"}]},
+        {"group": "district", "label": "县（市、区）", "rows": [
+            {"unit_id": 3, "unit": "东湖区委办公室", "rank": 1, "score": "11.00"},
+            {"unit_id": 4, "unit": "西岭县委办公室", "rank": 2, "score": "-26.00"}, "not a row"]},
+        "not a table"], "lapses": []}
+    tables = selectors.figures_ranking(figures)
+    assert [(t["group"], t["label"]) for t in tables] == [("district", "县（市、区）"), ("department", "市直部门")]
+    assert [(r["unit_name"], r["rank"]) for r in tables[0]["rows"]] == [("东湖区委办公室", 1), ("西岭县委办公室", 2)]
+    assert selectors.figures_ranking({}) == selectors.figures_ranking(None) == []
