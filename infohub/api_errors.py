@@ -5,11 +5,13 @@
 status an operation can answer, instead of each view listing them by hand.
 """
 
+import json
 import math
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -30,6 +32,8 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(errors)
+    if isinstance(exc, exceptions.ParseError):
+        exc = exceptions.ParseError(parse_problem(exc, context.get("request")))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -44,6 +48,50 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         response.data["retry_after"] = max(1, math.ceil(exc.wait))
     return response
+
+
+# What Python's JSON reader says is wrong (json.JSONDecodeError.msg), as a reader of the API's answer reads it.
+JSON_PROBLEMS = {
+    "Expecting value": gettext_lazy("a value is missing"),
+    "Expecting property name enclosed in double quotes": gettext_lazy("a name must be in double quotes"),
+    "Expecting ',' delimiter": gettext_lazy("a comma is missing"),
+    "Expecting ':' delimiter": gettext_lazy("a colon is missing after a name"),
+    "Extra data": gettext_lazy("there is more after the end of the JSON value"),
+    "Unterminated string starting at": gettext_lazy("a string is not closed"),
+    "Invalid control character at": gettext_lazy("a string holds a control character, such as a raw line break"),
+    "Invalid \\": gettext_lazy("a backslash escape is not valid"),  # "Invalid \\escape: 'x'", "Invalid \\uXXXX escape"
+    "Illegal trailing comma": gettext_lazy("a comma ends an object or a list"),
+}
+
+
+def parse_problem(exc: exceptions.ParseError, request=None) -> str:
+    """What is wrong with a request body DRF could not parse, in the reader's language, naming the place: "The request
+    body is not valid JSON: a comma is missing (line 1, column 12)." DRF's own message carries Python's English
+    ("JSON parse error - Expecting ',' delimiter: line 1 column 12 (char 11)"); the parser's error it was raised from
+    (its __context__) says what and where."""
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, json.JSONDecodeError):
+        return _("The request body is not valid JSON: %(problem)s (line %(line)d, column %(column)d).") % {
+            "problem": next((text for start, text in JSON_PROBLEMS.items() if cause.msg.startswith(start)), cause.msg),
+            "line": cause.lineno, "column": cause.colno}
+    if isinstance(cause, UnicodeDecodeError):
+        return _("The request body is not UTF-8 text: byte %(position)d cannot be read.") % {
+            "position": cause.start + 1}
+    if isinstance(cause, ValueError) and "JSON" in str(exc.detail):  # NaN or Infinity (not JSON)
+        return _("The request body is not valid JSON: NaN and Infinity are not JSON numbers.")
+    content_type = (getattr(request, "content_type", "") or "").split(";")[0]
+    return _("The request body cannot be read as %(type)s.") % {"type": content_type or _("its content type")}
+
+
+def bad_request(request, exception=None):
+    """The project's 400 handler (a body Django itself cannot read, before any view: a multipart body without its
+    boundary): under /api/ the error shape; elsewhere the site's page."""
+    if request.path.startswith("/api/"):
+        content_type = (request.META.get("CONTENT_TYPE") or "").split(";")[0]
+        return JsonResponse({"detail": _("The request body cannot be read as %(type)s.") % {
+            "type": content_type or _("its content type")}, "code": "parse_error"}, status=status.HTTP_400_BAD_REQUEST,
+            json_dumps_params={"ensure_ascii": False})
+    return defaults.bad_request(request, exception)
 
 
 def not_found(request, exception=None):

@@ -6,8 +6,8 @@ from .selectors import unread_notifications
 
 
 def infohub(request):
-    user = request.user
-    if not user.is_authenticated:
+    user = getattr(request, "user", None)  # none on a page of an error raised before authentication (a 400)
+    if user is None or not user.is_authenticated:
         return {}
     roles = role_map(user)
     return {

@@ -10,12 +10,15 @@ or a form page shown again with its errors, frees the key so that trying again t
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import resolve_url
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -42,12 +45,14 @@ class IdempotencyMiddleware:
         if not key:
             return self.get_response(request)
         if len(key) > 100:
-            return JsonResponse({"detail": _("The idempotency key is longer than 100 characters."),
-                                 "code": "invalid", "errors": {HEADER: ["Too long."]}}, status=400)
+            return _refused(request, Refusal(400, "invalid", _("The %(header)s header is longer than 100 characters.")
+                                             % {"header": HEADER}, _("At most 100 characters.")), from_form=from_form)
         signature = f"{request.method} {request.path}"[:300]
         record = _claim(user, key, signature)
         if record is not None:  # this key was seen before
             response = _replay(record, signature)
+            if isinstance(response, Refusal):
+                return _refused(request, response, from_form=from_form)
             if from_form and record.location and response.status_code < 400:
                 # A form sent again (a double click, or Back to a form already sent): the page it lands on says why
                 # nothing new appears there.
@@ -86,20 +91,53 @@ def _claim(user, key: str, signature: str) -> IdempotencyKey | None:
         return IdempotencyKey.objects.filter(user=user, key=key).first() or _claim(user, key, signature)
 
 
-def _replay(record: IdempotencyKey, signature: str) -> HttpResponse:
+@dataclass(frozen=True)
+class Refusal:
+    """Why a request with a key seen before (or a bad key) is not run: the API's answer (status, code, detail naming
+    the header) and, for a form, what its sender reads (`form_text`: no header, no jargon)."""
+
+    status: int
+    code: str
+    detail: str
+    field_error: str = ""
+    form_text: str = ""
+
+
+def _refused(request, refusal: Refusal, *, from_form: bool) -> HttpResponse:
+    """The API: the error shape (infohub.api_errors). A form: back to the page it was sent from (else the start page),
+    which says in plain words what happened and what to do; the form there carries a new token."""
+    if not from_form:
+        body = {"detail": str(refusal.detail), "code": refusal.code}
+        if refusal.field_error:
+            body["errors"] = {HEADER: [str(refusal.field_error)]}
+        return JsonResponse(body, status=refusal.status)
+    messages.error(request, refusal.form_text or _("This form could not be recorded: reload the page and send it "
+                                                   "again."))
+    back = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = resolve_url("home")
+    return HttpResponseRedirect(back, status=303)
+
+
+def _replay(record: IdempotencyKey, signature: str) -> HttpResponse | Refusal:
     if record.request != signature:
-        return JsonResponse({"detail": _("This idempotency key was used for another request."), "code": "key_reused"},
-                            status=422)
+        return Refusal(422, "key_reused", _("This %(header)s was used for another request.") % {"header": HEADER},
+                       form_text=_("This form was already used to send something else: reload the page and fill it in "
+                                   "again."))
     deadline = time.monotonic() + WAIT_SECONDS
     while record.status is None and time.monotonic() < deadline:  # the first request is still running
         time.sleep(0.05)
         record = IdempotencyKey.objects.filter(pk=record.pk).first()
         if record is None:  # it failed and freed the key: this one is no repeat after all
-            return JsonResponse({"detail": _("The first request with this key failed; send it again."),
-                                 "code": "retry"}, status=409)
+            return Refusal(409, "retry", _("The first request with this %(header)s failed; send it again.")
+                           % {"header": HEADER},
+                           form_text=_("The first sending of this form did not go through: send it once more."))
     if record.status is None:
-        return JsonResponse({"detail": _("The first request with this key is still running."), "code": "in_progress"},
-                            status=409)
+        return Refusal(409, "in_progress", _("The first request with this %(header)s is still running.")
+                       % {"header": HEADER},
+                       form_text=_("This form is still being recorded from the first time it was sent: reload the "
+                                   "page in a moment to see the result."))
     if record.location:
         response = HttpResponseRedirect(record.location)
         response.status_code = record.status

@@ -4,7 +4,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
 
 
 class HtmxLoginRedirect:
@@ -28,3 +28,23 @@ class HtmxLoginRedirect:
             redirect["HX-Redirect"] = f"{login}?{urlencode({'next': back})}" if back else response["Location"]
             return redirect
         return response
+
+
+class MethodNotAllowedPage:
+    """A page asked with a method it does not take (a form's action opened by its address, `require_POST`) answers
+    405 in the site's frame with a way back, like the other error pages, instead of Django's empty body. The API
+    (its error shape), htmx requests and answers that already have a body are left as they are; the Allow header
+    stays."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (response.status_code != 405 or response.content or getattr(response, "streaming", False)
+                or request.path.startswith("/api/") or request.headers.get("HX-Request") == "true"):
+            return response
+        page = render(request, "405.html", status=405)
+        if response.has_header("Allow"):
+            page["Allow"] = response["Allow"]
+        return page

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "infohub.middleware.HtmxLoginRedirect",  # an expired session answers htmx with HX-Redirect, not a 302
+    "infohub.middleware.MethodNotAllowedPage",  # a page asked with a method it does not take: 405 in the site's frame
     "infohub.idempotency.IdempotencyMiddleware",  # a form posted twice, an API call retried: recorded once
     # Last, so that a locked-out login is answered before anything else looks at it.
     "axes.middleware.AxesMiddleware",
@@ -251,12 +252,21 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "InfoHub API",
-    "DESCRIPTION": "政务信息报送与审核 — filing, review and emergency reporting for government-information work.",
+    "TITLE": "InfoHub API · 政务信息报送与审核接口",
+    "DESCRIPTION": (
+        "政务信息报送与审核的全部功能：信息报送、审核签发、逐级审核采用、突发事件报送时限、信息刊物、领导批示、约稿。"
+        "认证：登录后的会话，或请求头 `Authorization: Token <令牌>`（令牌由 `POST /api/auth/token/` 取得）。"
+        "新建和操作请求可带 `Idempotency-Key` 请求头：同一请求重发只记录一次。出错时返回 `{detail, code, errors}`。\n\n"
+        "Filing, review and emergency reporting for government-information work (English summaries per operation)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Swagger UI's chrome as far as it is configurable (its fixed labels are put in Chinese by static/js/swagger-zh.js,
+    # from templates/drf_spectacular/swagger_ui.html): operations folded, a filter by tag, authorization kept.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "docExpansion": "none", "filter": True, "persistAuthorization": True,
+                            "displayRequestDuration": True, "defaultModelsExpandDepth": 0},
     "COMPONENT_SPLIT_REQUEST": True,
     # every operation documents every error status it can answer, with the one error shape (infohub.api_errors)
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "infohub.api_errors.document_errors"],

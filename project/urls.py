@@ -36,6 +36,7 @@ urlpatterns = [
     path("api/redoc/", RedirectView.as_view(pattern_name="api-docs"), name="api-redoc"),
 ]
 
+handler400 = "infohub.api_errors.bad_request"  # JSON with the error shape under /api/
 handler404 = "infohub.api_errors.not_found"  # JSON with the error shape under /api/
 
 admin.site.site_header = "InfoHub 政务信息报送与审核 · 管理"

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from alerts import services as alerts
 from alerts.models import Lapse
@@ -27,6 +27,8 @@ from reviews import services as reviews
 from reviews.models import Hop
 from submissions import services as submissions
 from submissions.models import Item
+
+from .test_clerk_files_an_item import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -216,3 +218,40 @@ def test_every_page_is_in_chinese_and_asks_nothing_of_the_internet(browser, brow
     problems += [f"English for {who} at {url}: {' | '.join(texts)}" for who, pages in english.items()
                  for url, texts in pages.items()]
     assert problems == [], "\n".join(problems)
+
+
+# Swagger UI's fixed labels (its chrome), which static/js/swagger-zh.js puts in Chinese; the schema's own text (paths,
+# summaries, examples) is the API's and is not walked.
+SWAGGER_CHROME = ["Authorize", "Available authorizations", "Parameters", "Name", "Description", "Try it out", "Cancel",
+                  "Execute", "Clear", "Responses", "Request URL", "Server response", "Code", "Details",
+                  "Response body", "Response headers", "Media type", "Example Value", "Schema", "Links", "No links",
+                  "Close", "Value:", "Name:"]
+TEXT_NODES = """() => { const out = []; const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = w.nextNode(); n; n = w.nextNode()) out.push(n.nodeValue.trim()); return out; }"""
+
+
+def test_the_api_documentation_and_a_page_asked_the_wrong_way_speak_chinese(page: Page, live_server, network):
+    log_in(page, live_server, network.clerk)
+    # the API's documentation: an operation opened, tried and executed, and the authorization dialog
+    page.goto(f"{live_server.url}/api/docs/")
+    expect(page.get_by_placeholder("按标签筛选")).to_be_visible()
+    page.locator(".opblock-tag", has_text="people").click()
+    page.locator("#operations-people-me_retrieve .opblock-summary").click()
+    page.get_by_role("button", name="试一试").click()
+    page.get_by_role("button", name="执行").click()
+    expect(page.get_by_text("服务器响应")).to_be_visible()
+    page.get_by_role("button", name="认证").first.click()
+    expect(page.get_by_text("可用的认证方式")).to_be_visible()
+    left = sorted({text for text in page.evaluate(TEXT_NODES) if text in SWAGGER_CHROME})
+    assert left == [], left
+    assert page.evaluate("document.documentElement.lang") == "zh-hans"
+
+    # a form's address opened as a page (405): the site's frame, in Chinese, with the way back
+    answer = page.goto(f"{live_server.url}/reviews/signoff/batch/")
+    assert answer.status == 405
+    expect(page.get_by_role("heading", name="无法以此方式打开")).to_be_visible()
+    expect(page.locator("header.topbar").get_by_role("link", name="工作台", exact=True)).to_be_visible()
+    texts = [" ".join(text.split()) for text in page.evaluate(VISIBLE_TEXT) if english_words(text)]
+    assert texts == []
+    page.get_by_role("link", name="返回工作台").click()
+    page.wait_for_url(f"{live_server.url}/")
