@@ -109,3 +109,61 @@ def test_the_wall_screen_reads_across_the_room_refreshes_and_sounds(wall: Page, 
     expect(wall.get_by_test_id("wall-counts").locator("div").first).to_contain_text("4")
     if SCREENSHOTS:
         wall.screenshot(path=f"{SCREENSHOTS}/wall-screen-new.png")
+
+
+LONG_TITLES = [
+    "东湖区湖滨街道一老旧小区凌晨发生燃气管道泄漏引发爆燃，造成三栋居民楼部分受损，现场正在组织疏散和搜救",
+    "西岭县石桥镇连续强降雨引发山体滑坡，阻断省道二一三线并掩埋两处民房，县应急管理局已启动二级响应",
+    "南城区一在建工地塔吊倒塌砸中临时工棚，初步核实三人受伤送医，施工单位负责人已被控制，事故原因正在调查",
+    "江南化工园区一企业储罐区发生火灾并伴有浓烟，园区周边三公里范围内学校停课，环境监测部门正在持续监测",
+    "东湖区中心医院发生多名患者食用医院食堂午餐后出现呕吐腹泻症状，疑似集体食物中毒，卫健部门已介入调查",
+    "临江大桥桥面一辆运载危险化学品的槽罐车与两辆小型客车相撞，造成交通中断，消防和交警部门正在现场处置",
+    "西岭县一水库泄洪期间下游河道水位快速上涨，沿岸四个行政村一千二百余名群众需紧急转移，转移工作正在进行",
+    "南城区一商业综合体地下车库发生火情，部分顾客被困电梯，消防救援人员已到场，商场已暂停营业并疏散人员",
+    "东湖区一小学发生学生集体出现发热咳嗽症状，已有二十余名学生就医，疾控部门正在开展流行病学调查和消杀",
+    "石桥镇一处农贸市场发生踩踏事件，造成多人受伤，镇政府已组织力量维护现场秩序并救治伤员，情况正在核实",
+]
+
+
+def test_ten_long_titled_rows_fit_a_1080_pixel_screen_without_scrolling(wall: Page, live_server, network, settings):
+    settings.INFOHUB_QUEUE_REFRESH_SECONDS = 1
+    duty_officer = person(network.city, Role.DUTY_OFFICER, username="lj_duty", display_name="欧阳值班员")
+    # given ten open emergencies at the city, each with a title far longer than a row, some overdue, one acknowledged
+    for n, title in enumerate(LONG_TITLES):
+        item = _emergency(network, title, ago=timedelta(minutes=25 + 11 * n),
+                          place="东湖区湖滨街道滨江社区第三网格临江花园小区")
+        if n == 3:
+            acknowledge(actor=duty_officer, clock=Clock.objects.get(item=item, level="city"))
+
+    # when the duty officer opens the wall screen at 1920×1080
+    log_in(wall, live_server, duty_officer)
+    wall.goto(f"{live_server.url}/alerts/wall/")
+    rows = wall.locator("tr.clock-row")
+    expect(rows).to_have_count(10)
+
+    # then the page does not scroll: every row is on the screen, each title on one line, clipped with an ellipsis
+    assert wall.evaluate("document.scrollingElement.scrollHeight") <= 1080
+    assert wall.evaluate("document.querySelector('tr.clock-row:last-child').getBoundingClientRect().bottom") <= 1080
+    # (measured in one go: htmx redraws the rows every second)
+    titles = wall.evaluate("""() => [...document.querySelectorAll("tr.clock-row td.what a")].map((a) => {
+      const style = getComputedStyle(a);
+      return {overflow: style.textOverflow, clipped: a.scrollWidth > a.clientWidth, title: a.title,
+              height: a.getBoundingClientRect().height, size: parseFloat(style.fontSize)};
+    })""")
+    assert len(titles) == 10
+    for title in titles:
+        assert title["overflow"] == "ellipsis" and title["clipped"]  # clipped, not wrapped
+        assert title["height"] < 2 * title["size"]  # one line
+        assert title["size"] >= 30
+        assert title["title"] in LONG_TITLES  # the whole title on hover
+    assert _px(rows.first.locator("[data-countdown]")) >= 64
+    if SCREENSHOTS:
+        wall.screenshot(path=f"{SCREENSHOTS}/wall-screen-ten-long-rows.png")
+
+    # and a new emergency's banner does not push the rows off the screen either
+    _emergency(network, "临江市区突发大面积停电，全市约三成用户供电中断，电力部门正在抢修恢复供电", ago=timedelta(hours=3))
+    expect(wall.locator("[data-alert-banner]")).to_be_visible(timeout=5000)
+    expect(rows).to_have_count(10)
+    assert wall.evaluate("document.scrollingElement.scrollHeight") <= 1080
+    if SCREENSHOTS:
+        wall.screenshot(path=f"{SCREENSHOTS}/wall-screen-ten-long-rows-banner.png")
