@@ -327,8 +327,8 @@ class LedgerRowDetailSerializer(LedgerRowSerializer):
 # --- views ------------------------------------------------------------------------------------------------------
 
 
-def _seen(user, ruleset: RuleSet) -> list[int]:
-    return list(selectors.units_seen(user, ruleset).values_list("unit_id", flat=True))
+def _seen(user, ruleset: RuleSet) -> list[int] | None:
+    return selectors.figures_scope(user, ruleset)
 
 
 @extend_schema(tags=["assessment"])
@@ -431,16 +431,21 @@ class RuleSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         wanted = _query(LedgerQuerySerializer, request)
         user = request.user
         unit = selectors.unit_for(user, ruleset, wanted["unit"]) if wanted.get("unit") else None
-        seen = selectors.units_seen(user, ruleset)
+        area = None
         if wanted.get("area"):
             area = Unit.objects.filter(pk=wanted["area"]).first()
             if area is None or not selectors.may_drill(user, ruleset, area):
                 raise Http404
-            seen = seen.filter(unit__path__startswith=area.path)
+        if unit is not None:
+            unit_ids = [unit.pk]
+        elif area is not None:  # the drill-down opens an area only to those who see every figure within it
+            unit_ids = list(Unit.objects.filter(path__startswith=area.path).values_list("pk", flat=True))
+        else:
+            unit_ids = _seen(user, ruleset)
         period = _period(ruleset, wanted)
         combined = wanted.get("combined")
         rows = access.visible(user, selectors.ledger_rows(
-            period, unit_ids=[unit.pk] if unit else list(seen.values_list("unit_id", flat=True)),
+            period, unit_ids=unit_ids,
             column=wanted.get("column", "points"), fact=wanted.get("fact"), level=wanted.get("level"),
             ptype=wanted.get("ptype"), combined=None if combined is None else combined == "1",
             person=wanted.get("person")))

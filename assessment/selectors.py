@@ -184,13 +184,14 @@ def drill_down(period: Period, node: Unit, *, unit_ids=None) -> list[dict]:
 
 
 def entries_behind(period: Period, *, unit_ids, column: str = "points", fact: str | None = None) -> QuerySet[Entry]:
-    """The current ledger rows behind a figure: those of `unit_ids` in the period making up `column` (a key of
-    `COLUMN_FACTS`) or of one `fact`. Their points sum to the figure (before a zeroed year or the year cap).
-    Raises KeyError for an unknown column."""
+    """The current ledger rows behind a figure: those of `unit_ids` (None: every unit of the rule set) in the period
+    making up `column` (a key of `COLUMN_FACTS`) or of one `fact`. Their points sum to the figure (before a zeroed year
+    or the year cap). Raises KeyError for an unknown column."""
     facts = (fact,) if fact else COLUMN_FACTS[column]
+    units = {} if unit_ids is None else {"unit_id__in": list(unit_ids)}
     return (
         Entry.objects.filter(ruleset=period.ruleset, superseded_by__isnull=True, month__gte=period.first_month,
-                             month__lte=period.last_month, unit_id__in=list(unit_ids), fact__in=facts)
+                             month__lte=period.last_month, fact__in=facts, **units)
         .select_related("unit", "rule", "item", "person", "cause_type")
         .order_by("month", "occurred_at", "pk")
     )
@@ -282,22 +283,38 @@ def may_drill(user, ruleset: RuleSet, node: Unit) -> bool:
     return seen > 0 and seen == below.values("unit_id").distinct().count()
 
 
+def figures_scope(user, ruleset: RuleSet) -> list[int] | None:
+    """The units whose figures `user` sees under `ruleset`, as the selectors below take them: None — every unit of the
+    rule set — for those who see it live (no list of thousands of ids to send), else the ids of their units
+    (`units_seen`)."""
+    if sees_live(user, ruleset):
+        return None
+    return list(units_seen(user, ruleset).values_list("unit_id", flat=True))
+
+
+def units_of(ruleset: RuleSet) -> QuerySet:
+    """The ids of the units a rule set prices: every unit below its office (the engine's pr_unit), as a subquery."""
+    return Unit.objects.filter(path__startswith=ruleset.office.path).exclude(pk=ruleset.office_id).values("pk")
+
+
 # --- Series for the charts (assessment.charts) and per-person figures, each computed by Postgres.
 
 
 def adoptions_by_month(period: Period, *, unit_ids) -> list[dict]:
-    """Adoptions per month of the period by the adopting office's level, summed over `unit_ids`, every month of the
-    period present (zeros where nothing). Shape: [{"month": date, "adopted_county", "adopted_city",
+    """Adoptions per month of the period by the adopting office's level, summed over `unit_ids` (None: every unit),
+    every month of the period present (zeros where nothing). Shape: [{"month": date, "adopted_county", "adopted_city",
     "adopted_province", "adopted_central", "adopted"}] (counts of items, Tally's columns)."""
     columns = ("adopted", "adopted_county", "adopted_city", "adopted_province", "adopted_central")
-    sums = {row["month"]: row for row in period.tallies().filter(unit_id__in=list(unit_ids)).values("month")
+    tallies = period.tallies() if unit_ids is None else period.tallies().filter(unit_id__in=list(unit_ids))
+    sums = {row["month"]: row for row in tallies.values("month")
             .annotate(**{name: Coalesce(Sum(name), 0) for name in columns}).order_by("month")}
     return [sums.get(month) or {"month": month, **dict.fromkeys(columns, 0)}
             for month in months_of(period.first_month, period.last_month)]
 
 
-def on_time_by_month(first_month: dt.date, last_month: dt.date, *, unit_ids) -> list[dict]:
-    """Emergency reports owed by `unit_ids` that fell due in each month (Asia/Shanghai) from `first_month` to
+def on_time_by_month(first_month: dt.date, last_month: dt.date, *, unit_ids, ruleset: RuleSet | None = None
+                     ) -> list[dict]:
+    """Emergency reports owed by `unit_ids` (None: every unit `ruleset` prices) that fell due in each month (Asia/Shanghai) from `first_month` to
     `last_month`, from the deadline clocks (alerts.Clock, SPEC §5): `on_time` — stopped before the deadline; `late` —
     marked late (迟报, whether the report came afterwards or not; a late mark a correction withdrew is not late).
     Running and cancelled clocks are not counted. Counted by Postgres, every month present. Shape:
@@ -307,7 +324,8 @@ def on_time_by_month(first_month: dt.date, last_month: dt.date, *, unit_ids) -> 
     after = (month_start(last_month) + dt.timedelta(days=32)).replace(day=1)
     end = dt.datetime.combine(after, dt.time(), tzinfo=zone)
     counted = (
-        Clock.objects.filter(unit_id__in=list(unit_ids), due_at__gte=start, due_at__lt=end)
+        Clock.objects.filter(unit_id__in=units_of(ruleset) if unit_ids is None else list(unit_ids),
+                             due_at__gte=start, due_at__lt=end)
         .filter(Q(state=Clock.State.MET, breached_at__isnull=True) | Q(breached_at__isnull=False))
         .annotate(month=TruncMonth("due_at", tzinfo=zone, output_field=DateField()))
         .values("month")
@@ -347,10 +365,11 @@ def adopted_by_publication(period: Period, *, unit_ids) -> list[dict]:
     level, the current ADOPTED ledger rows of the period joined to the publication credits they price
     (publications.Credit) — uses counted, of which combined or summary ("综合"), and their points. Shape:
     [{"unit_id", "ptype_id", "ptype_name", "level", "uses", "combined", "standalone", "points"}], ordered by unit,
-    level (top-down) and publication."""
-    unit_ids = list(unit_ids)
-    if not unit_ids:
-        return []
+    level (top-down) and publication. `unit_ids`: None for every unit of the rule set."""
+    if unit_ids is not None:
+        unit_ids = list(unit_ids)
+        if not unit_ids:
+            return []
     sql = """
         SELECT e.unit_id, c.ptype_id, p.name, c.office_level, COUNT(*),
                COUNT(*) FILTER (WHERE c.combined OR c.adoption <> 'full'), COALESCE(SUM(e.points), 0)
@@ -358,12 +377,12 @@ def adopted_by_publication(period: Period, *, unit_ids) -> list[dict]:
         JOIN publications_credit c ON c.id = e.cause_id
         JOIN publications_publicationtype p ON p.id = c.ptype_id
         WHERE e.ruleset_id = %s AND e.superseded_by_id IS NULL AND e.month BETWEEN %s AND %s AND e.fact = %s
-          AND e.cause_type_id = %s AND e.unit_id = ANY(%s)
+          AND e.cause_type_id = %s AND (%s::bigint[] IS NULL OR e.unit_id = ANY(%s::bigint[]))
         GROUP BY e.unit_id, c.ptype_id, p.name, c.office_level
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [period.ruleset.pk, period.first_month, period.last_month, Fact.ADOPTED,
-                             ContentType.objects.get_for_model(Credit).pk, unit_ids])
+                             ContentType.objects.get_for_model(Credit).pk, unit_ids, unit_ids])
         rows = [{"unit_id": unit_id, "ptype_id": ptype_id, "ptype_name": name, "level": level, "uses": uses,
                  "combined": combined, "standalone": uses - combined, "points": points}
                 for unit_id, ptype_id, name, level, uses, combined, points in cursor.fetchall()]
@@ -378,8 +397,8 @@ def person_stats(period: Period, *, unit_ids) -> list[dict]:
     publishing office's level); `points` — the current ledger rows naming them (Entry.person). Each counted by Postgres
     in one statement; people with none of these are left out. Shape: [{"unit_id", "person_id", "person_name",
     "filed", "signed_off", "adopted_county", "adopted_city", "adopted_province", "adopted_central", "adopted",
-    "points"}], by unit then points (highest first)."""
-    unit_ids = list(unit_ids)
+    "points"}], by unit then points (highest first). `unit_ids`: None for every unit of the rule set."""
+    unit_ids = list(units_of(period.ruleset).values_list("pk", flat=True) if unit_ids is None else unit_ids)
     if not unit_ids:
         return []
     zone = ZoneInfo(settings.TIME_ZONE)

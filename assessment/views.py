@@ -27,6 +27,9 @@ from . import charts, periods, selectors
 from .models import Entry, Fact, Group, RuleSet
 
 LEDGER_PAGE = 50
+GROUP_PAGE = 100  # ranking rows of a group shown at once
+SHEET_PAGE = 100
+PEOPLE_PAGE = 100
 LEVELS = ("county", "city", "province", "central")
 # Counts on the sheets open the rows of the fact they count.
 COUNT_FACTS = {"filed": Fact.FILED, "signed_off": Fact.FILED, "adopted": Fact.ADOPTED,
@@ -100,9 +103,10 @@ def overview(request, pk):
     context = _base(request, ruleset, period, errors)
     if errors:
         return render(request, "assessment/overview.html", context, status=400)
-    seen = list(selectors.units_seen(request.user, ruleset).values_list("unit_id", flat=True))
+    seen = selectors.figures_scope(request.user, ruleset)
     rows = selectors.ranking(period, unit_ids=seen)
     live = context["live"]
+    only = request.GET.get("group") if request.GET.get("group") in Group.values else None
     if not live:
         for row in rows:  # a unit's own people see where it stands only as the office published it
             row["rank"] = None
@@ -110,11 +114,15 @@ def overview(request, pk):
     groups = []
     for group in [*selectors.GROUP_ORDER, *sorted({row["group"] for row in rows} - set(selectors.GROUP_ORDER))]:
         members = [row for row in rows if row["group"] == group]
-        if members:
-            chart = charts.ranking_bars(members, top=15, title=_("%(group)s: ranking by score") % {
-                "group": _group_label(group)}) if live else None
-            groups.append({"group": group, "label": _group_label(group), "rows": members,
-                           "chart": _svg(chart) if chart else None})
+        if not members or (only and group != only):
+            continue
+        chart = charts.ranking_bars(members, top=15, title=_("%(group)s: ranking by score") % {
+            "group": _group_label(group)}) if live else None
+        # a province's groups run to thousands of units: the first rows here, every row a page at a time in the group
+        page = Paginator(members, GROUP_PAGE).get_page(params.page(request.GET.get("page")) if only else 1)
+        groups.append({"group": group, "label": _group_label(group), "rows": page.object_list, "page": page,
+                       "more": not only and page.has_next(), "count": len(members),
+                       "chart": _svg(chart) if chart else None})
     mine = set(unit_ids_where(request.user))
     if published:
         for table in published["groups"]:
@@ -133,8 +141,8 @@ def overview(request, pk):
         "groups": groups, "published": published, "levels": LEVELS, "level_labels": charts.level_labels(),
         "adoptions_chart": _svg(charts.adoptions_per_month(selectors.adoptions_by_month(period, unit_ids=seen))),
         "on_time_chart": _svg(charts.on_time_rate(selectors.on_time_by_month(
-            period.first_month, period.last_month, unit_ids=seen))),
-        "median_chart": median_chart,
+            period.first_month, period.last_month, unit_ids=seen, ruleset=ruleset))),
+        "median_chart": median_chart, "only": only,
         "lost": [row for row in rows if row["voids_award"] or row["zeroed"]],
     })
     return render(request, "assessment/overview.html", context)
@@ -156,16 +164,18 @@ def sheet(request, pk):
                     months=[dt.date(ruleset.year, m, 1) for m in range(1, 13)])
     if errors:
         return render(request, "assessment/sheet.html", context, status=400)
-    seen = list(selectors.units_seen(request.user, ruleset).values_list("unit_id", flat=True))
-    rows = list(selectors.monthly_sheet(ruleset, month, unit_ids=seen))
-    uses = selectors.adopted_by_publication(period, unit_ids=seen)
+    seen = selectors.figures_scope(request.user, ruleset)
+    page = Paginator(selectors.monthly_sheet(ruleset, month, unit_ids=seen), SHEET_PAGE).get_page(
+        params.page(request.GET.get("page")))
+    rows = list(page.object_list)
+    uses = selectors.adopted_by_publication(period, unit_ids=[row["unit_id"] for row in rows])
     columns = sorted({(use["level"], use["ptype_id"], use["ptype_name"]) for use in uses},
                      key=lambda c: (list(Level.values).index(c[0]), c[2]))
     cells = {(use["unit_id"], use["level"], use["ptype_id"]): use for use in uses}
     for row in rows:
         row["by_publication"] = [{"level": level, "ptype_id": ptype, "use": cells.get((row["unit_id"], level, ptype))}
                                  for level, ptype, _name in columns]
-    context.update({"rows": rows, "columns": [{"level": level, "level_label": Level(level).label, "ptype_id": ptype,
+    context.update({"rows": rows, "page": page, "columns": [{"level": level, "level_label": Level(level).label, "ptype_id": ptype,
                                                "name": name} for level, ptype, name in columns],
                     "year_query": {"period": "custom", "from": f"{month:%Y}-01", "to": f"{month:%Y-%m}"}})
     return render(request, "assessment/sheet.html", context)
@@ -220,15 +230,14 @@ def drill(request, pk):
     context = _base(request, ruleset, period, errors, node=node, keep_unit=[("unit", node.pk)])
     if errors:
         return render(request, "assessment/drill.html", context, status=400)
-    seen = list(selectors.units_seen(user, ruleset).values_list("unit_id", flat=True))
+    seen = selectors.figures_scope(user, ruleset)
     rows = selectors.drill_down(period, node, unit_ids=seen)
     head, branches = rows[0], [row for row in rows[1:] if row["units"]]
-    seen_set = set(seen)
     for row in branches:
-        row["own_page"] = row["unit_id"] in seen_set
+        row["own_page"] = seen is None or row["unit_id"] in seen
     trail = [unit for unit in Unit.objects.filter(pk__in=[int(p) for p in node.path.strip("/").split("/")])
              .order_by("path") if unit.path.startswith(ruleset.office.path)]
-    context.update({"head": head, "branches": branches, "trail": trail, "node_own_page": node.pk in seen_set})
+    context.update({"head": head, "branches": branches, "trail": trail, "node_own_page": seen is None or node.pk in seen})
     return render(request, "assessment/drill.html", context)
 
 
@@ -242,12 +251,14 @@ def people(request, pk):
     context = _base(request, ruleset, period, errors, unit=unit, keep_unit=[("unit", unit.pk)] if unit else [])
     if errors:
         return render(request, "assessment/people.html", context, status=400)
-    seen = [unit.pk] if unit else list(selectors.units_seen(request.user, ruleset).values_list("unit_id", flat=True))
-    rows = selectors.person_stats(period, unit_ids=seen)
+    seen = [unit.pk] if unit else selectors.figures_scope(request.user, ruleset)
+    page = Paginator(selectors.person_stats(period, unit_ids=seen), PEOPLE_PAGE).get_page(
+        params.page(request.GET.get("page")))
+    rows = list(page.object_list)
     names = dict(Unit.objects.filter(pk__in={row["unit_id"] for row in rows}).values_list("pk", "name"))
     for row in rows:
         row["unit_name"] = names.get(row["unit_id"], "")
-    context["rows"] = rows
+    context.update({"rows": rows, "page": page})
     return render(request, "assessment/people.html", context)
 
 
@@ -315,10 +326,12 @@ def ledger(request, pk):
                     level_label=Level(filters["level"]).label if filters["level"] else "")
     if errors:
         return render(request, "assessment/ledger.html", context, status=400)
-    seen = selectors.units_seen(user, ruleset)
-    if area is not None:
-        seen = seen.filter(unit__path__startswith=area.path)
-    unit_ids = [unit.pk] if unit else list(seen.values_list("unit_id", flat=True))
+    if unit is not None:
+        unit_ids = [unit.pk]
+    elif area is not None:  # the drill-down opens an area only to those who see every figure within it
+        unit_ids = list(Unit.objects.filter(path__startswith=area.path).values_list("pk", flat=True))
+    else:
+        unit_ids = selectors.figures_scope(user, ruleset)
     rows = access.visible(user, selectors.ledger_rows(period, unit_ids=unit_ids, **filters))
     total = selectors.points_of(rows)
     page = Paginator(rows, LEDGER_PAGE).get_page(params.page(request.GET.get("page")))

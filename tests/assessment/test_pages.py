@@ -155,3 +155,15 @@ def test_the_ranking_as_issued_is_read_from_the_bulletins_figures():
     assert [(t["group"], t["label"]) for t in tables] == [("district", "县（市、区）"), ("department", "市直部门")]
     assert [(r["unit_name"], r["rank"]) for r in tables[0]["rows"]] == [("东湖区委办公室", 1), ("西岭县委办公室", 2)]
     assert selectors.figures_ranking({}) == selectors.figures_ranking(None) == []
+
+
+def test_a_long_group_shows_its_first_rows_and_pages_through_the_rest(figures, client, month_query, monkeypatch):
+    from assessment import views
+
+    monkeypatch.setattr(views, "GROUP_PAGE", 1)
+    url = reverse("assessment:overview", args=[figures.ruleset.pk])
+    html = page(client, figures.net.city_editor, url, month_query)
+    assert "东湖区委办公室" in html and 'data-testid="more-district"' in html and "本组全部 2 个单位" in html
+    assert f'<tr data-unit="{figures.net.other_county.pk}">' not in html
+    second = page(client, figures.net.city_editor, url, {**month_query, "group": "district", "page": "2"})
+    assert f'<tr data-unit="{figures.net.other_county.pk}">' in second and "临江市应急管理局" not in second
