@@ -7,9 +7,9 @@ title bold in 方正小标宋简体, its body in 3号仿宋 with a two-character
 "— N —" in 4号 at the outer edge (right on odd pages, left on even ones); at the end, between rules, the 报 / 送 /
 发 lines, 共印N份 and 编辑 / 审核 / 签发.
 
-The official faces are named, with the East-Asian font (`w:eastAsia`) set on every run and every style, theme
-fonts removed (they would win over the named ones) and `w:lang w:eastAsia="zh-CN"` as the default, so the file
-opens right in Word and WPS. The PDF is made from this file (pdf.py), with free stand-ins for those faces.
+The page, the fonts and the masthead are the shared official layout (infohub/officialdoc.py: the East-Asian font set
+on every run and style, zh-CN by default). The PDF is made from this file (pdf.py), with free stand-ins for those
+faces.
 """
 
 from __future__ import annotations
@@ -17,267 +17,86 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
-from docx import Document
-from docx.enum.section import WD_SECTION
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.shared import Pt
+
+from infohub.officialdoc import (
+    FANGSONG,
+    HEITI,
+    KAITI,
+    MARGINS,
+    PAGE_WIDTH,
+    SANHAO,
+    SIHAO,
+    XIAOBIAOSONG,
+    XIAOER,
+    border,
+    indent_chars,
+    masthead,
+    new_document,
+    paragraph,
+    run,
+)
 
 from .selectors import Printable
 
-# The official faces (what offices have installed), by their Windows names.
-XIAOBIAOSONG = "方正小标宋简体"
-FANGSONG = "仿宋_GB2312"
-KAITI = "楷体_GB2312"
-HEITI = "黑体"
-SONGTI = "宋体"
-
-# Chinese type sizes (字号) in points.
-CHUHAO, XIAOER, SANHAO, SIHAO = 42, 18, 16, 14
-RED = RGBColor(0xE0, 0x00, 0x00)
-
-# Page and grid (GB/T 9704-2012 §5.2): A4, the text block 156 × 225 mm, 22 lines of 28 characters. The lines are
-# a line grid (225 mm / 22 = 579 twips); the 28 characters come from condensing the 3号 runs by a quarter point
-# (28 × 15.75 pt = 156 mm). Word's character grid ("linesAndChars") would do the same in Word, but LibreOffice
-# lays a CJK character over two of its cells, and the PDF must match the .docx.
-PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
-MARGINS = {"top": Mm(37), "bottom": Mm(35), "left": Mm(28), "right": Mm(26)}
-LINE_PITCH_TWIPS = 579
-CONDENSE_TWENTIETHS = -5  # −0.25 pt per character of 3号
-
-
-# The schema's order of a paragraph's and a run's properties: Word refuses a file whose elements are out of order.
-PPR_ORDER = ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
-             "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
-             "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
-             "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection",
-             "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange")
-RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline",
-             "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w",
-             "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl",
-             "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
-
-STYLE_ORDER = ("name", "aliases", "basedOn", "next", "link", "autoRedefine", "hidden", "uiPriority", "semiHidden",
-               "unhideWhenUsed", "qFormat", "locked", "personal", "personalCompose", "personalReply", "rsid", "pPr",
-               "rPr", "tblPr", "trPr", "tcPr", "tblStylePr")
-
-
-def _child(parent, name: str, order: tuple[str, ...]):
-    """The child `w:name` of `parent`, made and put in its place in the schema's order when missing."""
-    found = parent.find(qn(f"w:{name}"))
-    if found is not None:
-        return found
-    child = OxmlElement(f"w:{name}")
-    later = set(order[order.index(name) + 1:])
-    for index, sibling in enumerate(parent):
-        if sibling.tag.rpartition("}")[2] in later:
-            parent.insert(index, child)
-            return child
-    parent.append(child)
-    return child
-
-
-def _set_fonts(rpr, face: str) -> None:
-    """Name `face` for every script on a run or style properties element, and drop theme fonts (which win)."""
-    fonts = _child(rpr, "rFonts", RPR_ORDER)
-    for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(attribute), None)
-    for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attribute), face)
-
-
-def _set_lang(rpr) -> None:
-    lang = _child(rpr, "lang", RPR_ORDER)
-    lang.set(qn("w:val"), "en-US")
-    lang.set(qn("w:eastAsia"), "zh-CN")
-
-
-def _run(paragraph, text: str, face: str, size: float, *, bold: bool = False, color: RGBColor | None = None):
-    run = paragraph.add_run(text)
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    if color is not None:
-        run.font.color.rgb = color
-    rpr = run._element.get_or_add_rPr()
-    _set_fonts(rpr, face)
-    if size == SANHAO:  # 28 characters to the line
-        _child(rpr, "spacing", RPR_ORDER).set(qn("w:val"), str(CONDENSE_TWENTIETHS))
-    return run
-
-
-def _border(paragraph, side: str, *, size_eighths: int, color: str = "000000", space: int = 1) -> None:
-    borders = _child(paragraph._p.get_or_add_pPr(), "pBdr", PPR_ORDER)
-    line = OxmlElement(f"w:{side}")
-    line.set(qn("w:val"), "single")
-    line.set(qn("w:sz"), str(size_eighths))
-    line.set(qn("w:space"), str(space))
-    line.set(qn("w:color"), color)
-    borders.append(line)
-
-
-def _indent_chars(paragraph, *, first_line: int = 0, left: int = 0, right: int = 0, size: float = SANHAO) -> None:
-    """Indents counted in characters (Word's *Chars attributes, with the twips for readers that ignore them)."""
-    ind = _child(paragraph._p.get_or_add_pPr(), "ind", PPR_ORDER)
-    twips_per_char = int(size * 20)
-    for name, chars in (("firstLine", first_line), ("left", left), ("right", right)):
-        if chars:
-            ind.set(qn(f"w:{name}Chars"), str(chars * 100))
-            ind.set(qn(f"w:{name}"), str(chars * twips_per_char))
-
-
-def _paragraph(document_or_part, *, align=WD_ALIGN_PARAGRAPH.JUSTIFY, before: float = 0, after: float = 0,
-               exact: float | None = None):
-    paragraph = document_or_part.add_paragraph()
-    # Said explicitly: without it LibreOffice hangs a line-end comma past the margin of justified text and then
-    # leaves it out of the PDF; with it, the comma takes the character before it to the next line (禁则).
-    _child(paragraph._p.get_or_add_pPr(), "overflowPunct", PPR_ORDER).set(qn("w:val"), "1")
-    fmt = paragraph.paragraph_format
-    fmt.alignment = align
-    fmt.space_before, fmt.space_after = Pt(before), Pt(after)
-    if exact:
-        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        fmt.line_spacing = Pt(exact)
-    return paragraph
-
-
-def _page_number(part, align) -> None:
-    """— N — in 4号 宋体, one character in from the outer edge."""
-    paragraph = part.paragraphs[0] if part.paragraphs else part.add_paragraph()
-    paragraph.alignment = align
-    if align == WD_ALIGN_PARAGRAPH.RIGHT:
-        _indent_chars(paragraph, right=1, size=SIHAO)
-    else:
-        _indent_chars(paragraph, left=1, size=SIHAO)
-    _run(paragraph, "— ", SONGTI, SIHAO)
-    for kind, text in (("begin", None), ("instr", " PAGE "), ("separate", None), ("text", "1"), ("end", None)):
-        run = _run(paragraph, "" if kind != "text" else text, SONGTI, SIHAO)
-        if kind == "instr":
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = text
-            run._element.append(instr)
-        elif kind != "text":
-            fld = OxmlElement("w:fldChar")
-            fld.set(qn("w:fldCharType"), kind)
-            run._element.append(fld)
-    _run(paragraph, " —", SONGTI, SIHAO)
-
-
-def _defaults(document) -> None:
-    """Every style names the official faces with its East-Asian font, theme fonts removed; zh-CN by default."""
-    styles = document.styles.element
-    defaults = styles.find(qn("w:docDefaults"))
-    rpr_default = defaults.find(qn("w:rPrDefault"))
-    rpr = rpr_default.find(qn("w:rPr"))
-    _set_fonts(rpr, FANGSONG)
-    _set_lang(rpr)
-    for style in document.styles:
-        element = style.element
-        if element.get(qn("w:type")) not in ("paragraph", "character", "table"):
-            continue
-        rpr = _child(element, "rPr", STYLE_ORDER)
-        face = HEITI if style.name.startswith(("Heading", "Title")) else FANGSONG
-        _set_fonts(rpr, face)
-        _set_lang(rpr)
-    normal = document.styles["Normal"]
-    normal.font.size = Pt(SANHAO)
-    normal.paragraph_format.space_after = Pt(0)
-
-
-def _page(document) -> None:
-    section = document.sections[0]
-    section.start_type = WD_SECTION.NEW_PAGE
-    section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
-    section.top_margin, section.bottom_margin = MARGINS["top"], MARGINS["bottom"]
-    section.left_margin, section.right_margin = MARGINS["left"], MARGINS["right"]
-    section.header_distance, section.footer_distance = Mm(15), Mm(24)
-    grid = section._sectPr.find(qn("w:docGrid"))
-    if grid is None:
-        grid = OxmlElement("w:docGrid")
-        section._sectPr.append(grid)
-    grid.set(qn("w:type"), "lines")
-    grid.set(qn("w:linePitch"), str(LINE_PITCH_TWIPS))
-    grid.attrib.pop(qn("w:charSpace"), None)
-    document.settings.odd_and_even_pages_header_footer = True
-    section.footer.is_linked_to_previous = False
-    _page_number(section.footer, WD_ALIGN_PARAGRAPH.RIGHT)
-    _page_number(section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)
-
 
 def _masthead(document, doc: Printable) -> None:
-    text_width = PAGE_WIDTH - MARGINS["left"] - MARGINS["right"]
-    marks = [m for m in (doc.copy_number, doc.classification, doc.urgency) if m]
-    for mark in marks or [""]:  # the marks' line stays, empty, so the masthead sits where it always does
-        paragraph = _paragraph(document, align=WD_ALIGN_PARAGRAPH.LEFT)
-        _run(paragraph, mark, HEITI, SANHAO)
-    masthead = _paragraph(document, align=WD_ALIGN_PARAGRAPH.CENTER, before=12, after=6, exact=CHUHAO + 14)
-    _run(masthead, doc.masthead, XIAOBIAOSONG, CHUHAO, color=RED)
-    number = _paragraph(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=12)
-    _run(number, doc.number_label, FANGSONG, SANHAO)
-    byline = _paragraph(document, align=WD_ALIGN_PARAGRAPH.LEFT, after=18)
-    byline.paragraph_format.tab_stops.add_tab_stop(text_width, WD_TAB_ALIGNMENT.RIGHT)
-    _run(byline, f"{doc.office}", FANGSONG, SANHAO)
-    _run(byline, "\t" + doc.date_label, FANGSONG, SANHAO)
-    _border(byline, "bottom", size_eighths=24, color="E00000", space=6)  # the red rule, 3 pt
+    masthead(document, marks=[doc.copy_number, doc.classification, doc.urgency], title=doc.masthead,
+             number_label=doc.number_label, office=doc.office, date_label=doc.date_label)
 
 
 def _editor_note(document, doc: Printable) -> None:
     if not doc.editor_note:
         return
     for index, text in enumerate(p for p in doc.editor_note.splitlines() if p.strip()):
-        paragraph = _paragraph(document)
-        _indent_chars(paragraph, first_line=2)
+        line = paragraph(document)
+        indent_chars(line, first_line=2)
         if index == 0:
-            _run(paragraph, "编者按：", HEITI, SANHAO)
-        _run(paragraph, text.strip(), KAITI, SANHAO)
-    _paragraph(document)
+            run(line, "编者按：", HEITI, SANHAO)
+        run(line, text.strip(), KAITI, SANHAO)
+    paragraph(document)
 
 
 def _items(document, doc: Printable, progress: Callable[[int], None]) -> None:
     for index, item in enumerate(doc.items):
-        title = _paragraph(document, align=WD_ALIGN_PARAGRAPH.CENTER, before=6 if index else 0, after=6)
+        title = paragraph(document, align=WD_ALIGN_PARAGRAPH.CENTER, before=6 if index else 0, after=6)
         title.paragraph_format.keep_with_next = True
-        _run(title, item.title, XIAOBIAOSONG, XIAOER, bold=True)
+        run(title, item.title, XIAOBIAOSONG, XIAOER, bold=True)
         for text in item.paragraphs:
-            paragraph = _paragraph(document)
-            _indent_chars(paragraph, first_line=2)
-            _run(paragraph, text, FANGSONG, SANHAO)
-        source = _paragraph(document, align=WD_ALIGN_PARAGRAPH.RIGHT)
-        _run(source, item.sources, KAITI, SANHAO)
+            line = paragraph(document)
+            indent_chars(line, first_line=2)
+            run(line, text, FANGSONG, SANHAO)
+        source = paragraph(document, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        run(source, item.sources, KAITI, SANHAO)
         progress(index + 1)
 
 
 def _end_block(document, doc: Printable) -> None:
     """The 版记: between rules, 报 / 送 / 发, then 共印N份 and 编辑 / 审核 / 签发."""
-    _paragraph(document)
+    paragraph(document)
     lines = doc.distribution or [("发", "—")]
     for index, (prefix, names) in enumerate(lines):
-        paragraph = _paragraph(document, align=WD_ALIGN_PARAGRAPH.LEFT)
-        _indent_chars(paragraph, left=1, right=1, size=SIHAO)
+        line = paragraph(document, align=WD_ALIGN_PARAGRAPH.LEFT)
+        indent_chars(line, left=1, right=1, size=SIHAO)
         if index == 0:
-            _border(paragraph, "top", size_eighths=8, space=4)
+            border(line, "top", size_eighths=8, space=4)
         if index == len(lines) - 1:
-            _border(paragraph, "bottom", size_eighths=4, space=4)
-        _run(paragraph, f"{prefix}：{names}", FANGSONG, SIHAO)
+            border(line, "bottom", size_eighths=4, space=4)
+        run(line, f"{prefix}：{names}", FANGSONG, SIHAO)
     text_width = PAGE_WIDTH - MARGINS["left"] - MARGINS["right"]
-    people = _paragraph(document, align=WD_ALIGN_PARAGRAPH.LEFT)
-    _indent_chars(people, left=1, right=1, size=SIHAO)
+    people = paragraph(document, align=WD_ALIGN_PARAGRAPH.LEFT)
+    indent_chars(people, left=1, right=1, size=SIHAO)
     people.paragraph_format.tab_stops.add_tab_stop(text_width - Pt(SIHAO * 2), WD_TAB_ALIGNMENT.RIGHT)
     signers = f"编辑：{doc.editor or '—'}　　审核：{doc.reviewer or '—'}　　签发：{doc.signer or '—'}"
-    _run(people, signers, FANGSONG, SIHAO)
-    _run(people, f"\t共印{doc.copies}份", FANGSONG, SIHAO)
-    _border(people, "bottom", size_eighths=8, space=4)
+    run(people, signers, FANGSONG, SIHAO)
+    run(people, f"\t共印{doc.copies}份", FANGSONG, SIHAO)
+    border(people, "bottom", size_eighths=8, space=4)
 
 
 def build_docx(doc: Printable, *, progress: Callable[[int], None] = lambda done: None) -> bytes:
     """The .docx of a printable issue, as bytes. `progress(n)` is called after each of its n items."""
-    document = Document()
-    _defaults(document)
-    _page(document)
-    body = document.element.body
-    for paragraph in list(document.paragraphs):  # the template's empty first paragraph
-        body.remove(paragraph._p)
+    document = new_document()
     _masthead(document, doc)
     _editor_note(document, doc)
     _items(document, doc, progress)
