@@ -1,4 +1,5 @@
-"""Celery tasks of assessment (SPEC §9): a pricing run, and the routine pricing that beat starts every 15 minutes.
+"""Celery tasks of assessment (SPEC §9): a pricing run, the routine pricing that beat starts every 15 minutes, and
+the generation of a 通报.
 
 Tasks take ids and call one service; the database is the source of truth: a run is a Pricing row, taken once
 (select_for_update skip_locked), so a message delivered twice prices once."""
@@ -22,3 +23,16 @@ def run_pricing(pricing_id: int) -> dict | None:
 def routine_pricing() -> list[int]:
     """Ask for the routine pricing of every rule set in force (assessment.services.routine_pricing)."""
     return [run.pk for run in services.routine_pricing()]
+
+
+# --- 通报 (bulletins) -----------------------------------------------------------------------------------------------
+
+
+@shared_task(soft_time_limit=270, time_limit=300, acks_late=True)
+def make_bulletin(bulletin_id: int) -> None:
+    """Generate a queued 通报's figures, .docx and .xlsx (assessment.bulletins.bulletin_generate). A soft time limit
+    is recorded as the bulletin's failure ("生成超时"); the hard one ends the process (the bulletin then stays queued,
+    sent again when asked for after bulletins.REQUEUE_SECONDS)."""
+    from .bulletins import bulletin_generate
+
+    bulletin_generate(bulletin_id)

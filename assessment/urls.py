@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("<int:pk>/ledger/", views.ledger, name="ledger"),
     path("<int:pk>/units/<int:unit_pk>/", views.unit_detail, name="unit"),
     path("entries/<int:pk>/", views.entry_detail, name="entry"),
+    # --- 通报 (bulletins): assessment/bulletin_urls.py --------------------------------------------------------------
+    path("", include("assessment.bulletin_urls")),
 ]

@@ -19,6 +19,8 @@ from infohub.models import AuditLog, Notification, Role
 from submissions import services as submissions
 from tests.assessment.test_access_matrix import API_KINDS as ASSESSMENT_API_KINDS
 from tests.assessment.test_access_matrix import PAGE_DOORS as ASSESSMENT_PAGE_DOORS
+from tests.assessment.test_bulletin_access import API_KINDS as BULLETIN_API_KINDS
+from tests.assessment.test_bulletin_access import PAGE_DOORS as BULLETIN_PAGE_DOORS
 from tests.infohub.conftest import World
 from tests.instructions.test_access_matrix import API_KINDS as INSTRUCTION_API_KINDS
 from tests.instructions.test_access_matrix import PAGE_DOORS as INSTRUCTION_PAGE_DOORS
@@ -116,15 +118,17 @@ def test_every_door_is_in_the_matrix():
     forgotten."""
     item_showing = [name for name, route in _patterns() if "<" in route and not name.startswith("admin:")
                     and "(?P<" not in route and not name.startswith(("api-", "item-", "hop-", "clock-"))]
-    # Publications', leader instructions', topic requests' and the figures' doors are asked in their own matrices
-    # (tests/publications/, tests/instructions/, tests/topics/, tests/assessment/test_access_matrix.py), the same way.
+    # Publications', leader instructions', topic requests', the figures' and the bulletins' doors are asked in their own
+    # matrices (tests/publications/, tests/instructions/, tests/topics/, tests/assessment/test_access_matrix.py and
+    # test_bulletin_access.py), the same way.
     known = (set(PAGE_DOORS) | set(PUBLICATION_PAGE_DOORS) | set(INSTRUCTION_PAGE_DOORS) | set(TOPIC_PAGE_DOORS)
-             | set(ASSESSMENT_PAGE_DOORS))
+             | set(ASSESSMENT_PAGE_DOORS) | set(BULLETIN_PAGE_DOORS))
     assert sorted(set(item_showing) - known) == [], "pages missing from the access matrix"
     assert sorted(known - set(item_showing)) == [], "the matrix names pages that no longer exist"
     unknown = [(method, path) for method, path, kind in _api_operations()
                if kind is None and not path.startswith((*PUBLICATION_API_KINDS, *INSTRUCTION_API_KINDS,
-                                                        *TOPIC_API_KINDS, *ASSESSMENT_API_KINDS))]
+                                                        *TOPIC_API_KINDS, *ASSESSMENT_API_KINDS,
+                                                        *BULLETIN_API_KINDS))]
     assert unknown == [], "API operations missing from the access matrix (API_KINDS)"
 
 

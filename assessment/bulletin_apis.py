@@ -1,0 +1,147 @@
+"""REST API of the 通报 (SPEC §9, §10; issue 16 point 4): the same services, reads and access rule as the pages
+(assessment.bulletins). A bulletin the caller may not see is 404 whatever the operation; the body is read after."""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+
+from infohub.downloads import content_disposition
+from submissions.apis import ERRORS
+
+from . import bulletin_figures, bulletins
+from .models import Bulletin
+
+
+class BulletinSerializer(serializers.ModelSerializer):
+    office_name = serializers.CharField(source="office.name", read_only=True)
+    downloads = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Bulletin
+        fields = ["id", "title", "kind", "ruleset", "office", "office_name", "first_month", "last_month", "state",
+                  "progress", "stage", "error", "year", "number", "number_label", "docx_sha256", "xlsx_sha256",
+                  "requested_by", "requested_at", "generated_at", "issued_by", "issued_at", "downloads"]
+        read_only_fields = fields
+
+    def get_downloads(self, bulletin) -> dict[str, str]:
+        """{"docx": url, "xlsx": url} of the files made (none while queued or being generated)."""
+        return {fmt: f"/api/assessment/bulletins/{bulletin.pk}/download/{fmt}/"
+                for fmt in bulletins.FORMATS if bulletins.file_of(bulletin, fmt)}
+
+
+class BulletinDetailSerializer(BulletinSerializer):
+    figures = serializers.JSONField(read_only=True)
+
+    class Meta(BulletinSerializer.Meta):
+        fields = [*BulletinSerializer.Meta.fields, "figures"]
+        read_only_fields = fields
+
+
+class BulletinRequestSerializer(serializers.Serializer):
+    ruleset = serializers.IntegerField(min_value=1, max_value=2**63 - 1,
+                                       help_text="A rule set in force of an office where you are an editor or director.")
+    kind = serializers.ChoiceField(choices=Bulletin.Kind.choices)
+    period = serializers.IntegerField(required=False, min_value=1, max_value=12,
+                                      help_text="The month (1–12) of a monthly bulletin, the quarter (1–4) of a "
+                                                "quarterly one; not for the year-end ranking.")
+
+    def validate(self, data):
+        kind, period = data["kind"], data.get("period")
+        if kind == Bulletin.Kind.MONTHLY and period is None:
+            raise serializers.ValidationError({"period": ["A monthly bulletin needs its month (1–12)."]})
+        if kind == Bulletin.Kind.QUARTERLY and (period is None or period > 4):
+            raise serializers.ValidationError({"period": ["A quarterly bulletin needs its quarter (1–4)."]})
+        if kind == Bulletin.Kind.YEARLY and period is not None:
+            raise serializers.ValidationError({"period": ["The year-end ranking covers the whole year: no period."]})
+        return data
+
+
+class BulletinListQuery(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Bulletin.Kind.choices, required=False)
+    state = serializers.ChoiceField(choices=Bulletin.State.choices, required=False)
+    page = serializers.IntegerField(required=False, min_value=1)
+
+
+@extend_schema(tags=["assessment"])
+class BulletinViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """通报 and year-end rankings: ask for one (made by a worker; poll it for progress), read it with its figures,
+    issue it (the office's director), generate it again while unissued, download its .docx and .xlsx."""
+
+    queryset = Bulletin.objects.none()
+    serializer_class = BulletinSerializer
+    filter_backends = []
+    parser_classes = [JSONParser]
+
+    def get_queryset(self):
+        found = bulletins.bulletins_visible_to(self.request.user)
+        if self.action == "list":
+            query = BulletinListQuery(data=self.request.query_params)
+            query.is_valid(raise_exception=True)
+            if kind := query.validated_data.get("kind"):
+                found = found.filter(kind=kind)
+            if state := query.validated_data.get("state"):
+                found = found.filter(state=state)
+        return found
+
+    def get_object(self):
+        return bulletins.bulletin_for(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(summary="Bulletins I may see: my offices' own, and those issued to my units",
+                   parameters=[OpenApiParameter("kind", enum=Bulletin.Kind.values),
+                               OpenApiParameter("state", enum=Bulletin.State.values)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="One bulletin: state, progress, number, checksums and the figures it shows",
+                   responses={200: BulletinDetailSerializer, 404: ERRORS[404]})
+    def retrieve(self, request, *args, **kwargs):
+        return Response(BulletinDetailSerializer(self.get_object()).data)
+
+    @extend_schema(summary="Ask for a bulletin (made by a worker; asking again for the same period gives the same one)",
+                   request=BulletinRequestSerializer, responses={202: BulletinSerializer, **ERRORS})
+    def create(self, request):
+        body = BulletinRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        ruleset = bulletins.ruleset_for(request.user, data["ruleset"])
+        first, last = bulletin_figures.period_of(data["kind"], ruleset.year, data.get("period"))
+        bulletin = bulletins.bulletin_request(ruleset=ruleset, kind=data["kind"], first_month=first, last_month=last,
+                                              actor=request.user)
+        return Response(BulletinSerializer(bulletins.bulletin_for(request.user, bulletin.pk)).data,
+                        status=status.HTTP_202_ACCEPTED)
+
+    def _act(self, service):
+        bulletin = self.get_object()
+        service(bulletin=bulletin, actor=self.request.user)
+        return Response(BulletinSerializer(bulletins.bulletin_for(self.request.user, bulletin.pk)).data)
+
+    @extend_schema(summary="Director: issue the bulletin (印发): numbered, sealed, sent to the units it names",
+                   request=None, responses={200: BulletinSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def issue(self, request, pk=None):
+        return self._act(bulletins.bulletin_issue)
+
+    @extend_schema(summary="Generate an unissued bulletin again (after a re-pricing, or a failure)",
+                   request=None, responses={200: BulletinSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def regenerate(self, request, pk=None):
+        return self._act(bulletins.bulletin_regenerate)
+
+    @extend_schema(summary="Download the bulletin's .docx or .xlsx (404 until it is made)",
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERRORS[404]})
+    @action(detail=True, methods=["get"], url_path=r"download/(?P<fmt>docx|xlsx)")
+    def download(self, request, pk=None, fmt=None):
+        bulletin = self.get_object()
+        stored = bulletins.file_of(bulletin, fmt)
+        if stored is None:
+            return Response({"detail": "Not made yet: see the bulletin's state and progress.", "code": "not_ready"},
+                            status=status.HTTP_404_NOT_FOUND)
+        response = FileResponse(stored.open("rb"), content_type=bulletins.FORMATS[fmt])
+        response["Content-Disposition"] = content_disposition(bulletins.download_name(bulletin, fmt))
+        return response

@@ -1,0 +1,316 @@
+"""What a 通报 shows (SPEC §9), read from the database in a few aggregate statements and kept as JSON: the bulletin's
+`figures`, from which its .docx (bulletin_docx.py) and .xlsx (bulletin_xlsx.py) are drawn, and which is frozen when it
+is issued. Nothing here is per unit: the ranking is one statement over the tallies, the totals one, the months one,
+the lapses, the quota shortfalls and the annex one each over the ledger, the on-time rate one over the deadline
+clocks — whatever the number of units (issue 16: a national quarter, 10,000 units, in seconds).
+
+Shapes: numbers of items are ints; points, scores and rates are strings of Decimals ("12.50", "0.2500"), so the
+figures are exact in JSON; months and dates are ISO strings. See `collect` for the keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Substr, TruncMonth
+from django.utils import timezone
+
+from alerts.models import Clock, Lapse
+from infohub.models import Level, Unit
+from publications.models import Credit
+
+from . import selectors
+from .models import Bulletin, Entry, Fact, Group, Letterhead, RuleSet
+
+VERSION = 1
+# How many units of each group a bulletin praises (the top of the ranking) and criticises (its foot).
+PRAISED_PER_GROUP = 3
+CRITICISED_PER_GROUP = 3
+
+LEVEL_LABELS = {Level.CENTRAL: "中央", Level.PROVINCE: "省级", Level.CITY: "市级", Level.COUNTY: "县级",
+                Level.TOWNSHIP: "乡镇"}
+LEVEL_COLUMNS = {Level.CENTRAL: "中央", Level.PROVINCE: "省", Level.CITY: "市", Level.COUNTY: "县"}
+SCOPES = {Level.CENTRAL: "全国", Level.PROVINCE: "全省", Level.CITY: "全市", Level.COUNTY: "全县（区）",
+          Level.TOWNSHIP: "全乡镇（街道）"}
+DISTRICT_LABELS = {Level.CENTRAL: "省（区、市）", Level.PROVINCE: "市（州）", Level.CITY: "县（市、区）",
+                   Level.COUNTY: "乡镇（街道）", Level.TOWNSHIP: "村（社区）"}
+DEPARTMENT_LABELS = {Level.CENTRAL: "中央和国家机关部门", Level.PROVINCE: "省直部门", Level.CITY: "市直部门",
+                     Level.COUNTY: "县直部门", Level.TOWNSHIP: "站所"}
+LAPSE_LABELS = {Lapse.Kind.LATE: "迟报", Lapse.Kind.MISSED: "漏报", Lapse.Kind.FALSE: "误报",
+                Lapse.Kind.CONCEALED: "瞒报"}
+KIND_LABELS = {Bulletin.Kind.MONTHLY: "月度通报", Bulletin.Kind.QUARTERLY: "季度通报", Bulletin.Kind.YEARLY: "年终考评"}
+QUARTERS = "一二三四"
+UNNUMBERED = "（印发时编号）"
+
+
+# --- periods -------------------------------------------------------------------------------------------------------
+
+
+def period_of(kind: str, year: int, number: int | None = None) -> tuple[dt.date, dt.date]:
+    """(first month, last month) of a bulletin: month `number` (1–12), quarter `number` (1–4), or the whole `year`.
+    Raises ValueError naming what is wrong (an unknown kind, a month or quarter out of range)."""
+    if kind == Bulletin.Kind.YEARLY:
+        return dt.date(year, 1, 1), dt.date(year, 12, 1)
+    if kind == Bulletin.Kind.QUARTERLY:
+        if number not in (1, 2, 3, 4):
+            raise ValueError("quarter")
+        return selectors.quarter_months(year, number)
+    if kind == Bulletin.Kind.MONTHLY:
+        if number is None or not 1 <= number <= 12:
+            raise ValueError("month")
+        return dt.date(year, number, 1), dt.date(year, number, 1)
+    raise ValueError("kind")
+
+
+def period_label(kind: str, first_month: dt.date) -> str:
+    """2026年7月 / 2026年第三季度 / 2026年度."""
+    if kind == Bulletin.Kind.YEARLY:
+        return f"{first_month.year}年度"
+    if kind == Bulletin.Kind.QUARTERLY:
+        return f"{first_month.year}年第{QUARTERS[(first_month.month - 1) // 3]}季度"
+    return f"{first_month.year}年{first_month.month}月"
+
+
+def system_of(office: Unit) -> str:
+    return {Unit.Kind.COMMITTEE_OFFICE: "党委", Unit.Kind.GOVERNMENT_OFFICE: "政府"}.get(office.kind, "")
+
+
+def title_of(kind: str, first_month: dt.date, office: Unit) -> str:
+    """关于2026年第三季度全市党委信息工作情况的通报; the year-end ranking: 关于2026年度全市党委信息工作考评结果的通报."""
+    what = "考评结果" if kind == Bulletin.Kind.YEARLY else "情况"
+    return f"关于{period_label(kind, first_month)}{SCOPES.get(office.level, '')}{system_of(office)}信息工作{what}的通报"
+
+
+def group_label(group: str, office_level: str) -> str:
+    if group == Group.DISTRICT:
+        return DISTRICT_LABELS.get(office_level, "下级单位")
+    if group == Group.DEPARTMENT:
+        return DEPARTMENT_LABELS.get(office_level, "部门")
+    return "直报点和特约信息员"
+
+
+def levels_shown(office_level: str) -> list[str]:
+    """The adopting levels a ranking's 采用 columns show: the assessing office's own level and those above it (a city
+    office: 市, 省, 中央), lowest first; never below the county."""
+    rank = min(Level.rank(office_level), Level.rank(Level.COUNTY))
+    return list(reversed(Level.values[: rank + 1]))
+
+
+def letterhead_of(office: Unit) -> dict:
+    """{"masthead", "prefix", "issuer"} of the office's 通报 (its Letterhead row, or the defaults it describes)."""
+    row = Letterhead.objects.filter(office=office).first()
+    name = office.name.removeprefix("中共")
+    return {"masthead": row.masthead if row else "信息工作通报",
+            "prefix": row.prefix if row else f"{name[:1]}办通",
+            "issuer": (row.issuer if row and row.issuer else office.name)}
+
+
+def number_label(prefix: str, year: int | None, number: int | None) -> str:
+    """临办通〔2026〕3号, or a placeholder before the bulletin is issued."""
+    if number is None or year is None:
+        return UNNUMBERED
+    return f"{prefix}〔{year}〕{number}号"
+
+
+def date_label(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+# --- the figures ---------------------------------------------------------------------------------------------------
+
+
+def _s(value) -> str | None:
+    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def collect(ruleset: RuleSet, kind: str, first_month: dt.date, last_month: dt.date) -> dict:
+    """Every table a 通报 of `ruleset` over the months `first_month`–`last_month` shows, as JSON-ready data.
+
+    Keys: version, kind, kind_label, ruleset {id, name, year}, office {id, name, level}, masthead, prefix, issuer,
+    first_month, last_month, period_label, title, scope, levels [adopting levels shown], level_labels, year_cap,
+    number_label, date, totals {units, filed, adopted, adopted_<level>…, instructions, topics_answered,
+    topics_ignored, lapses, points}, groups [{group, label, rows: [ranking row]}], praised, criticised, below_quota,
+    filed_nothing, lapses, lapse_counts {kind: n}, annex, monthly, on_time. A ranking row: unit_id, unit, rank, the
+    counts of selectors.COUNTS, the points of selectors.POINTS, score, rate, voids_award, zeroed."""
+    office = ruleset.office
+    period = selectors.Period(ruleset, first_month, last_month)
+    head = letterhead_of(office)
+    groups = _groups(period, office.level)
+    figures = {
+        "version": VERSION, "kind": kind, "kind_label": KIND_LABELS[kind],
+        "ruleset": {"id": ruleset.pk, "name": ruleset.name, "year": ruleset.year},
+        "office": {"id": office.pk, "name": office.name, "level": office.level},
+        **head,
+        "first_month": first_month.isoformat(), "last_month": last_month.isoformat(),
+        "period_label": period_label(kind, first_month), "title": title_of(kind, first_month, office),
+        "scope": SCOPES.get(office.level, ""), "system": system_of(office),
+        "levels": levels_shown(office.level), "level_labels": {str(k): v for k, v in LEVEL_LABELS.items()},
+        "year_cap": _s(ruleset.year_cap),
+        "number_label": UNNUMBERED, "date": timezone.localdate().isoformat(),
+        "totals": _totals(period),
+        "groups": groups,
+        **_praise_and_criticism(groups),
+        "below_quota": _below_quota(period),
+        "filed_nothing": [{"unit_id": row["unit_id"], "unit": row["unit"], "group_label": group["label"]}
+                          for group in groups for row in group["rows"] if row["filed"] == 0],
+        "lapses": _lapses(period),
+        "annex": _annex(period, office.level),
+        "monthly": _monthly(period),
+        "on_time": _on_time(office, first_month, last_month),
+    }
+    counts: dict[str, int] = {}
+    for lapse in figures["lapses"]:
+        counts[lapse["kind"]] = counts.get(lapse["kind"], 0) + 1
+    figures["lapse_counts"] = counts
+    return figures
+
+
+def _groups(period: selectors.Period, office_level: str) -> list[dict]:
+    rows_by_group: dict[str, list[dict]] = {}
+    for row in selectors.ranking(period):  # one statement, ranked within groups by Postgres
+        out = {"unit_id": row["unit_id"], "unit": row["unit_name"], "rank": row["rank"]}
+        out.update({name: int(row[name]) for name in selectors.COUNTS})
+        out.update({name: _s(row[name]) for name in selectors.POINTS})
+        out.update(score=_s(row["score"]), rate=None if row["rate"] is None else str(row["rate"]),
+                   voids_award=row["voids_award"], zeroed=row["zeroed"])
+        rows_by_group.setdefault(row["group"], []).append(out)
+    order = [g for g in selectors.GROUP_ORDER if g in rows_by_group] + sorted(
+        set(rows_by_group) - set(selectors.GROUP_ORDER))
+    return [{"group": g, "label": group_label(g, office_level), "rows": rows_by_group[g]} for g in order]
+
+
+def _totals(period: selectors.Period) -> dict:
+    sums = {name: Coalesce(Sum(name), 0) for name in selectors.COUNTS}
+    totals = period.tallies().aggregate(units=Count("unit_id", distinct=True), points=Coalesce(Sum("points"), selectors.ZERO),
+                                        **sums)
+    totals["points"] = _s(totals["points"])
+    return totals
+
+
+def _praise_and_criticism(groups: list[dict]) -> dict:
+    """The units praised (the first `PRAISED_PER_GROUP` ranks of each group, with points, and still eligible for
+    awards) and criticised (the last `CRITICISED_PER_GROUP` of each group not praised, and every unit whose award
+    eligibility a lapse voided or whose year was zeroed), each with the reason printed."""
+    praised, criticised = [], []
+    for group in groups:
+        rows = group["rows"]
+        top = [r for r in rows if r["rank"] <= PRAISED_PER_GROUP and Decimal(r["score"]) > 0
+               and not r["voids_award"] and not r["zeroed"]]
+        praised += [{"unit_id": r["unit_id"], "unit": r["unit"], "group_label": group["label"], "rank": r["rank"],
+                     "score": r["score"]} for r in top]
+        named = {r["unit_id"] for r in top}
+        count = len(rows)
+        foot = [r for r in rows[-CRITICISED_PER_GROUP:] if r["unit_id"] not in named] if count > PRAISED_PER_GROUP else []
+        for r in rows:
+            reasons = []
+            if r in foot:
+                reasons.append(f"得分排名靠后（第{r['rank']}名，共{count}家）")
+            if r["voids_award"]:
+                reasons.append("发生误报、瞒报等问题，取消评先评优资格")
+            if r["zeroed"]:
+                reasons.append("多次未按要求报送约稿信息，全年得分清零")
+            if reasons:
+                criticised.append({"unit_id": r["unit_id"], "unit": r["unit"], "group_label": group["label"],
+                                   "rank": r["rank"], "score": r["score"], "reason": "；".join(reasons)})
+    return {"praised": praised, "criticised": criticised}
+
+
+def _current(period: selectors.Period, fact: str):
+    return Entry.objects.filter(ruleset=period.ruleset, superseded_by__isnull=True, fact=fact,
+                                month__gte=period.first_month, month__lte=period.last_month)
+
+
+def _below_quota(period: selectors.Period) -> list[dict]:
+    """Units with a quota deduction in the period: the months short, the points taken off and how it was worked out
+    ("filed 12 of 20"), one row per unit in one statement."""
+    from django.contrib.postgres.aggregates import StringAgg
+
+    rows = (_current(period, Fact.QUOTA).values("unit_id")
+            .annotate(unit_name=F("unit__name"), path=F("unit__path"), months=Count("month", distinct=True),
+                      points=Sum("points"),
+                      basis=StringAgg(Coalesce(F("basis"), Value("")), delimiter="；", order_by="month"))
+            .order_by("path"))
+    return [{"unit_id": r["unit_id"], "unit": r["unit_name"], "months": r["months"], "points": _s(r["points"]),
+             "basis": r["basis"]} for r in rows]
+
+
+def _lapses(period: selectors.Period) -> list[dict]:
+    """Every 迟报 / 漏报 / 误报 / 瞒报 the ledger priced in the period, named: the unit, the event (the report's title, or
+    what the chase said was known), its kind, when it was recorded and the points it cost. One statement."""
+    lapse_type = ContentType.objects.get_for_model(Lapse)
+    lapse = Lapse.objects.filter(pk=OuterRef("cause_id"))
+    rows = (_current(period, Fact.LAPSE).filter(cause_type=lapse_type)
+            .annotate(kind=Subquery(lapse.values("kind")[:1]),
+                      recorded=Subquery(lapse.values("created_at")[:1]),
+                      event=Coalesce(F("item__title"), Subquery(lapse.annotate(s=Substr("chase__summary", 1, 60))
+                                                                .values("s")[:1]),
+                                     Subquery(lapse.annotate(s=Substr("reason", 1, 60)).values("s")[:1])))
+            .values("unit_id", "kind", "recorded", "event", "points", "occurred_at", unit_name=F("unit__name"))
+            .order_by("occurred_at", "pk"))
+    out = []
+    for r in rows:
+        when = timezone.localtime(r["recorded"] or r["occurred_at"]).date()
+        out.append({"unit_id": r["unit_id"], "unit": r["unit_name"], "kind": r["kind"] or "",
+                    "kind_label": LAPSE_LABELS.get(r["kind"], "迟报"), "event": r["event"] or "",
+                    "date": when.isoformat(), "points": _s(r["points"])})
+    return out
+
+
+def _annex(period: selectors.Period, office_level: str) -> list[dict]:
+    """The adopted titles (附件): every use in a publication, at the assessing office's level or above, of an item
+    the ledger priced as adopted in the period — title as printed, credited unit, publication and issue, adopting
+    level, date — highest level first, then by date. One statement."""
+    credit_type = ContentType.objects.get_for_model(Credit)
+    levels = levels_shown(office_level)
+    priced = _current(period, Fact.ADOPTED).filter(cause_type=credit_type).values("cause_id")
+    rows = (Credit.objects.filter(pk__in=priced, office_level__in=levels)
+            .values("office_level", "signed_at", "issue__year", "issue__number", "issue__kind", "combined",
+                    title=F("entry__printed_title"), unit_name=F("unit__name"), publication=F("ptype__name"))
+            .order_by("signed_at", "id"))
+    order = {level: index for index, level in enumerate(reversed(levels))}
+    out = []
+    for r in rows:
+        supplement = "增刊" if r["issue__kind"] == "supplement" else ""
+        out.append({"title": r["title"], "unit": r["unit_name"], "publication": f"《{r['publication']}》",
+                    "issue": f"{r['issue__year']}年{supplement}第{r['issue__number']}期", "level": r["office_level"],
+                    "level_label": LEVEL_LABELS.get(r["office_level"], ""), "combined": r["combined"],
+                    "date": timezone.localtime(r["signed_at"]).date().isoformat()})
+    out.sort(key=lambda row: order.get(row["level"], 99))  # stable: by date within a level
+    return out
+
+
+def _monthly(period: selectors.Period) -> list[dict]:
+    """Per month of the period: filed, adopted, and adopted at each level (for the chart of adoptions per month)."""
+    names = ("filed", "adopted", "adopted_county", "adopted_city", "adopted_province", "adopted_central")
+    rows = {r["month"]: r for r in period.tallies().values("month").annotate(
+        **{name: Coalesce(Sum(name), 0) for name in names}).order_by("month")}
+    out = []
+    for month in selectors.months_of(period.first_month, period.last_month):
+        row = rows.get(month, {})
+        out.append({"month": month.isoformat(), **{name: int(row.get(name, 0)) for name in names}})
+    return out
+
+
+def _on_time(office: Unit, first_month: dt.date, last_month: dt.date) -> list[dict]:
+    """Per month: the emergency reports due at the assessing office that arrived in time (met) and late (breached),
+    by the month of their deadline (Asia/Shanghai). One statement over the deadline clocks."""
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(dt.datetime.combine(first_month, dt.time()), tz)
+    end_month = (last_month + dt.timedelta(days=32)).replace(day=1)
+    end = timezone.make_aware(dt.datetime.combine(end_month, dt.time()), tz)
+    rows = {r["month"].date() if isinstance(r["month"], dt.datetime) else r["month"]: r for r in (
+        Clock.objects.filter(office=office, kind=Clock.Kind.REPORT, due_at__gte=start, due_at__lt=end,
+                             state__in=[Clock.State.MET, Clock.State.BREACHED])
+        .annotate(month=TruncMonth("due_at", tzinfo=tz)).values("month")
+        .annotate(met=Count("pk", filter=Q(state=Clock.State.MET)),
+                  late=Count("pk", filter=Q(state=Clock.State.BREACHED))))}
+    out = []
+    for month in selectors.months_of(first_month, last_month):
+        row = rows.get(month, {})
+        met, late = int(row.get("met", 0)), int(row.get("late", 0))
+        out.append({"month": month.isoformat(), "on_time": met, "late": late,
+                    "rate": str((Decimal(met) / (met + late)).quantize(Decimal("0.0001"))) if met + late else None})
+    return out
