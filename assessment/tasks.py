@@ -30,9 +30,9 @@ def routine_pricing() -> list[int]:
 
 @shared_task(soft_time_limit=270, time_limit=300, acks_late=True)
 def make_bulletin(bulletin_id: int) -> None:
-    """Generate a queued 通报's figures, .docx and .xlsx (assessment.bulletins.bulletin_generate). A soft time limit
+    """Generate a queued 通报's figures, .docx and .xlsx (assessment.bulletin_making.bulletin_generate). A soft time limit
     is recorded as the bulletin's failure ("生成超时"); the hard one ends the process (the bulletin then stays queued,
     sent again when asked for after bulletins.REQUEUE_SECONDS)."""
-    from .bulletins import bulletin_generate
+    from .bulletin_making import bulletin_generate
 
     bulletin_generate(bulletin_id)
