@@ -134,7 +134,8 @@ def collect(ruleset: RuleSet, kind: str, first_month: dt.date, last_month: dt.da
     number_label, date, totals {units, filed, adopted, adopted_<level>…, instructions, topics_answered,
     topics_ignored, lapses, points}, groups [{group, label, rows: [ranking row]}], praised, criticised, below_quota,
     filed_nothing, lapses, lapse_counts {kind: n}, annex, monthly, on_time. A ranking row: unit_id, unit, rank, the
-    counts of selectors.COUNTS, the points of selectors.POINTS, score, rate, voids_award, zeroed."""
+    counts of selectors.COUNTS, the points of selectors.POINTS, score, rate, voids_award, zeroed (and unit_name, as
+    selectors.ranking names it)."""
     office = ruleset.office
     period = selectors.Period(ruleset, first_month, last_month)
     head = letterhead_of(office)
@@ -171,7 +172,8 @@ def collect(ruleset: RuleSet, kind: str, first_month: dt.date, last_month: dt.da
 def _groups(period: selectors.Period, office_level: str) -> list[dict]:
     rows_by_group: dict[str, list[dict]] = {}
     for row in selectors.ranking(period):  # one statement, ranked within groups by Postgres
-        out = {"unit_id": row["unit_id"], "unit": row["unit_name"], "rank": row["rank"]}
+        # "unit_name" as well: the figures' pages read an issued ranking's rows (selectors.published_ranking)
+        out = {"unit_id": row["unit_id"], "unit": row["unit_name"], "unit_name": row["unit_name"], "rank": row["rank"]}
         out.update({name: int(row[name]) for name in selectors.COUNTS})
         out.update({name: _s(row[name]) for name in selectors.POINTS})
         out.update(score=_s(row["score"]), rate=None if row["rate"] is None else str(row["rate"]),

@@ -206,9 +206,9 @@ def test_a_bulletin_is_asked_for_only_by_the_office_and_for_a_period_of_the_year
         _request(world, actor=world.clerk)
     with pytest.raises(NotPermitted):
         _request(world, actor=world.foreign_director)
-    with pytest.raises(ActionRefused, match="one month, one quarter"):
+    with pytest.raises(ActionRefused, match="不是一个月、一个季度或全年"):
         _request(world, first=JAN, last=FEB)
-    with pytest.raises(ActionRefused, match="year"):
+    with pytest.raises(ActionRefused, match="考核办法的年度"):
         _request(world, kind=Bulletin.Kind.MONTHLY, first=JAN.replace(year=YEAR - 1), last=JAN.replace(year=YEAR - 1))
     assert not Bulletin.objects.exists()
 
@@ -279,6 +279,20 @@ def test_a_period_priced_again_after_generation_is_generated_again_before_issue(
 
     Pricing.objects.create(ruleset=world.ruleset, kind=Pricing.Kind.REPRICE, first_month=FEB, last_month=FEB,
                            state=Pricing.State.DONE, finished_at=timezone.now())
-    with pytest.raises(ActionRefused, match="priced again"):
+    with pytest.raises(ActionRefused, match="重新计分"):
         bulletins.bulletin_issue(bulletin=bulletin, actor=world.director)
     assert Bulletin.objects.get(pk=bulletin.pk).number is None
+
+
+def test_the_figures_pages_show_a_unit_the_ranking_as_issued(world, django_capture_on_commit_callbacks):  # noqa: F811
+    from assessment import selectors
+
+    bulletin = _ready(world, django_capture_on_commit_callbacks)
+    assert selectors.published_ranking(world.clerk, world.ruleset) is None  # not issued: nothing published
+    bulletins.bulletin_issue(bulletin=bulletin, actor=world.director)
+    published = selectors.published_ranking(world.clerk, world.ruleset)
+    assert published["bulletin"].pk == bulletin.pk
+    districts = published["groups"][0]
+    assert [(r["unit_name"], r["rank"], r["score"]) for r in districts["rows"]][:2] == [
+        ("东湖区委办公室", 1, "59.00"), ("南山县委办公室", 2, "0.00")]
+    assert selectors.published_ranking(world.unnamed_clerk, world.ruleset) is None  # not named: not sent to it

@@ -7,10 +7,12 @@ from decimal import Decimal as D
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from assessment import examples, pricing, services
 from assessment.models import Adjustment, Bulletin, Entry, Fact, Pricing, Rewrite, Rule, RuleSet, Tally
 from infohub.models import AuditLog
+from tests.factories import UserFactory
 
 from .conftest import at, current, filed, m, points, run, tally, use
 
@@ -89,6 +91,15 @@ def test_months_outside_the_year_or_out_of_order_are_refused(net, rules):
         pricing.price(ruleset=rules, first_month=m(3), last_month=m(2), pricing=Pricing(pk=1))
 
 
+def issued(rules, month: int, when) -> Bulletin:
+    """The monthly 通报 of `month` as assessment.bulletins.bulletin_issue leaves it: numbered, sealed, issued `when`."""
+    number = Bulletin.objects.filter(office=rules.office, year=when.year).count() + 1
+    return Bulletin.objects.create(
+        ruleset=rules, office=rules.office, kind=Bulletin.Kind.MONTHLY, first_month=m(month), last_month=m(month),
+        title=f"{month}月通报", state=Bulletin.State.ISSUED, issued_at=when, issued_by=UserFactory(), year=when.year,
+        number=number, number_label=f"临办通〔{when.year}〕{number}号", docx_sha256="0" * 64, xlsx_sha256="0" * 64)
+
+
 def test_a_late_centre_adoption_lands_where_the_placing_says(net, rules):
     """An item filed and used by the city in January; 中办 uses it on 15 February, after the January 通报 was issued
     (5 February)."""
@@ -97,25 +108,28 @@ def test_a_late_centre_adoption_lands_where_the_placing_says(net, rules):
         item = filed(net.dh, at(1, 20))
         use(item, net.types["临江信息"], at(1, 25))
         use(item, net.types["中办信息"], at(2, 15))
-        january = Bulletin.objects.create(ruleset=rules, kind=Bulletin.Kind.MONTHLY, first_month=m(1),
-                                          last_month=m(1), title="1月通报", state=Bulletin.State.ISSUED,
-                                          issued_at=at(2, 5))
 
         def month_of_central_use():
             return current(rules, fact=Fact.ADOPTED, points=50).get().month
 
-        # OPEN (A's placing): the item's month, January, is issued: the first month after it, February
-        run(rules, 1, 3)
-        assert month_of_central_use() == m(2)
-        assert tally(rules, net.dh, 2).adopted_central == 1 and tally(rules, net.dh, 1).adopted_central == 0
-        # … had the January 通报 been issued only after the adoption, the adoption would be January's
-        Bulletin.objects.filter(pk=january.pk).update(issued_at=at(2, 20))
-        run(rules, 1, 3)
-        assert month_of_central_use() == m(1)
+        # An issued 通报 never changes (a trigger refuses it): each "what if" issues its own, in a savepoint rolled
+        # back after it.
+        with transaction.atomic():
+            # OPEN (A's placing): the item's month, January, is issued (5 February): the first month after it, February
+            issued(rules, 1, at(2, 5))
+            run(rules, 1, 3)
+            assert month_of_central_use() == m(2)
+            assert tally(rules, net.dh, 2).adopted_central == 1 and tally(rules, net.dh, 1).adopted_central == 0
+            transaction.set_rollback(True)
+        with transaction.atomic():
+            # … had the January 通报 been issued only after the adoption, the adoption would be January's
+            issued(rules, 1, at(2, 20))
+            run(rules, 1, 3)
+            assert month_of_central_use() == m(1)
+            transaction.set_rollback(True)
         # … and with January and February issued before it came, March
-        Bulletin.objects.filter(pk=january.pk).update(issued_at=at(2, 5))
-        Bulletin.objects.create(ruleset=rules, kind=Bulletin.Kind.MONTHLY, first_month=m(2), last_month=m(2),
-                                title="2月通报", state=Bulletin.State.ISSUED, issued_at=at(2, 14))
+        issued(rules, 1, at(2, 5))
+        issued(rules, 2, at(2, 14))
         run(rules, 1, 3)
         assert month_of_central_use() == m(3)
         # FILED: the month the item was filed, January, issued or not
@@ -126,8 +140,9 @@ def test_a_late_centre_adoption_lands_where_the_placing_says(net, rules):
         RuleSet.objects.filter(pk=rules.pk).update(placing=RuleSet.Placing.FACT)
         run(rules, 1, 3, kind=Pricing.Kind.REPRICE, reason="按采用月份计分")
         assert month_of_central_use() == m(2)
-    # one current row for the use; each move left the row before it superseded
-    assert Entry.objects.filter(ruleset=rules, fact=Fact.ADOPTED, points=50).count() == 5
+    # one current row for the use; each move left the row before it superseded (March, January, February: the two
+    # "what if" runs were rolled back with their bulletins)
+    assert Entry.objects.filter(ruleset=rules, fact=Fact.ADOPTED, points=50).count() == 3
     assert tally(rules, net.dh, 1).points == D("10.5") and tally(rules, net.dh, 2).points == 50
 
 
