@@ -145,6 +145,20 @@ def _share(base: str) -> str:
             f"ELSE {base} - trunc({base} / h.n, 4) * (h.n - 1) END)")
 
 
+def _held(statement: str) -> str:
+    """`statement` for the units holding each item (its source unit, and its joint units when filed jointly), as two
+    branches joined by equality, so Postgres can read an office's few hundred units' facts by index instead of every
+    unit's: the source unit's (`h` its holder row when joint, else NULL) UNION ALL the other joint units' (rk > 1).
+    The statement marks the place with {HELD:<item id>:<source unit id>}."""
+    import re
+
+    match = re.search(r"\{HELD:([\w.]+):([\w.]+)\}", statement)
+    item, unit = match.groups()
+    own = f"JOIN pr_unit u ON u.id = {unit} LEFT JOIN pr_holder h ON h.item_id = {item} AND h.rk = 1"
+    joint = f"JOIN pr_holder h ON h.item_id = {item} AND h.rk > 1 JOIN pr_unit u ON u.id = h.unit_id"
+    return statement.replace(match.group(0), own) + "\n        UNION ALL\n" + statement.replace(match.group(0), joint)
+
+
 _HOLDER_PERSON = "(CASE WHEN h.rk IS NULL OR h.rk = 1 THEN {person} END)"  # the author's unit's row names the author
 
 
@@ -191,8 +205,7 @@ def _facts(sql: _Sql) -> list[str]:
                NULL::text AS level, NULL::bigint AS ptype_id, NULL::bool AS combined, NULL::bool AS forwarded,
                NULL::text AS kind, u.grp, true AS priced, NULL::bigint AS rw_id, NULL::bigint AS rw_office
         FROM submissions_item i
-        LEFT JOIN pr_holder h ON h.item_id = i.id
-        JOIN pr_unit u ON u.id = coalesce(h.unit_id, i.source_unit_id)
+        {{HELD:i.id:i.source_unit_id}}
         WHERE i.status = 'signed_off' AND i.submitted_at >= %(t_lo)s AND i.submitted_at < %(t_end)s
           AND NOT EXISTS (SELECT 1 FROM submissions_item_merged_from m WHERE m.from_item_id = i.id)"""
     adopted = f"""
@@ -204,8 +217,7 @@ def _facts(sql: _Sql) -> list[str]:
                NULL::text AS kind, u.grp, true AS priced, rw.id AS rw_id, rw.office_id AS rw_office
         FROM publications_credit c
         JOIN submissions_item si ON si.id = c.source_item_id
-        LEFT JOIN pr_holder h ON h.item_id = c.source_item_id
-        JOIN pr_unit u ON u.id = coalesce(h.unit_id, c.unit_id)
+        {{HELD:c.source_item_id:c.unit_id}}
         LEFT JOIN LATERAL (
             SELECT r.id, r.office_id FROM assessment_rewrite r JOIN infohub_unit ro ON ro.id = r.office_id
             WHERE r.item_id IN (c.item_id, c.source_item_id)
@@ -230,8 +242,7 @@ def _facts(sql: _Sql) -> list[str]:
             SELECT m.to_item_id, row_number() OVER (ORDER BY m.to_item_id) AS rk, count(*) OVER () AS n
             FROM submissions_item_merged_from m WHERE m.from_item_id = x.on_item) src ON true
         JOIN submissions_item si ON si.id = coalesce(src.to_item_id, x.on_item)
-        LEFT JOIN pr_holder h ON h.item_id = si.id
-        JOIN pr_unit u ON u.id = coalesce(h.unit_id, si.source_unit_id)
+        {{HELD:si.id:si.source_unit_id}}
         WHERE x.written_at >= %(t_year)s AND (%(t_hi)s::timestamptz IS NULL OR x.written_at < %(t_hi)s)"""
     answered = f"""
         SELECT 'topic_answered' AS fact, u.id AS unit_id, NULL::bigint AS person_id, %(ct_target)s AS ct,
@@ -278,15 +289,18 @@ def _facts(sql: _Sql) -> list[str]:
                    GROUP BY unit_id, month) n ON n.unit_id = u.id AND n.month = m.month
         WHERE u.is_active AND m.month < %(this_month)s"""
     return [
-        wrap.format(filed, "%(first)s"),
-        wrap.format(adopted, "%(adopted_lo)s"),
-        wrap.format(instruction, "%(first)s"),
+        wrap.format(_held(filed), "%(first)s"),
+        wrap.format(_held(adopted), "%(adopted_lo)s"),
+        wrap.format(_held(instruction), "%(first)s"),
         wrap.format(answered, "%(first)s"),
         wrap.format(shortfall, "%(year_first)s"),
         wrap.format(lapse, "%(first)s"),
         quota,
     ]
 
+
+# A fact's conditions as one text key (NULL and '' stay distinct), for joining facts to their combination's rule.
+_COMBO = "ROW({a}.fact, {a}.level, {a}.ptype_id, {a}.combined, {a}.forwarded, {a}.kind, {a}.grp)::text"
 
 ROW_COLUMNS = ("fact, unit_id, person_id, ct, cause_id, item_id, rule_id, label, share, points, basis, occurred_at, "
                "month, voids_award, cap, rw_id, rw_office")
@@ -299,11 +313,18 @@ def _rows(sql: _Sql) -> list[str]:
              f"|| CASE WHEN r.multiplier <> 1 THEN ' × ' || {_num('r.multiplier')} ELSE '' END "
              f"|| CASE WHEN f.share <> 1 THEN ' × ' || {_fraction('f.share')} ELSE '' END, 200)")
     statements = [
+        # The rule of each distinct combination of conditions is found once (a few hundred), then joined by hash to
+        # the facts (hundreds of thousands): a search of the rules per fact costs ~20 µs a row.
         f"""INSERT INTO pr_row ({ROW_COLUMNS})
+            WITH combos AS (
+                SELECT DISTINCT ON (k) {_COMBO.format(a='f')} AS k, f.fact, f.level, f.ptype_id, f.combined,
+                       f.forwarded, f.kind, f.grp
+                FROM pr_fact f WHERE f.priced AND f.fact <> 'quota'),
+            matched AS (SELECT c.k, r.* FROM combos c JOIN LATERAL ({rule_match_sql('c')}) r ON true)
             SELECT f.fact, f.unit_id, f.person_id, f.ct, f.cause_id, f.item_id, r.id, r.label, f.share,
                    round(r.points * r.multiplier * f.share, 2), {basis}, f.occurred_at, f.month, r.voids_award,
                    r.monthly_cap, f.rw_id, f.rw_office
-            FROM pr_fact f JOIN LATERAL ({rule_match_sql('f')}) r ON true
+            FROM pr_fact f JOIN matched r ON r.k = {_COMBO.format(a='f')}
             WHERE f.priced AND f.fact <> 'quota'""",
         # Quotas: the rule's points (negative) for each item missing, in the months already over.
         f"""INSERT INTO pr_row ({ROW_COLUMNS})
@@ -481,6 +502,9 @@ SETUP = [
                    AS county_id
         FROM infohub_unit u WHERE u.path LIKE %(office_path)s || '%%' AND u.id <> %(office)s""",
     "ALTER TABLE pr_unit ADD PRIMARY KEY (id)",
+    # Temporary tables have no statistics until analysed: without them the planner guesses and scans every unit's facts
+    # for an office that prices a few hundred units.
+    "ANALYZE pr_unit",
     """CREATE TEMP TABLE pr_bulletin ON COMMIT DROP AS
        SELECT first_month, last_month, issued_at FROM assessment_bulletin
        WHERE ruleset_id = %(ruleset)s AND state = 'issued' AND issued_at IS NOT NULL""",
@@ -497,6 +521,7 @@ SETUP = [
     """CREATE TEMP TABLE pr_fwd ON COMMIT DROP AS
        SELECT DISTINCT item_id FROM reviews_hop WHERE office_id = %(office)s AND forward = 'forwarded'""",
     "ALTER TABLE pr_fwd ADD PRIMARY KEY (item_id)",
+    "ANALYZE pr_holder, pr_fwd",
     """CREATE TEMP TABLE pr_fact (
            rid serial PRIMARY KEY, fact text NOT NULL, unit_id bigint NOT NULL, person_id bigint, ct int NOT NULL,
            cause_id bigint NOT NULL, item_id bigint, occurred_at timestamptz NOT NULL, month date NOT NULL,
@@ -564,6 +589,9 @@ def price(*, ruleset: RuleSet, first_month: date, last_month: date, pricing: Pri
     sql = _Sql(ruleset)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, ruleset.pk])
+        # The placing's per-row subqueries inflate the cost estimates past JIT's threshold: compiling then costs more
+        # (1–2 s a statement) than the statements themselves.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute("DROP TABLE IF EXISTS " + ", ".join(TEMP_TABLES))
         for statement in [*SETUP, *_facts(sql)]:
             cursor.execute(statement, params)

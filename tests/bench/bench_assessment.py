@@ -64,7 +64,6 @@ def build_network() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT setval(pg_get_serial_sequence('infohub_unit', 'id'), (SELECT max(id) FROM infohub_unit))")
     offices = [u for u in units if u.kind == K.COMMITTEE_OFFICE and u.level != Level.COUNTY]
-    filers = [u for u in units if u.level == Level.COUNTY or (u.kind == K.DEPARTMENT and u.level == Level.CITY)]
     people, roles = [], []
     for unit in units:
         wanted = ((Role.EDITOR, Role.DIRECTOR, Role.LEADER) if unit in offices else (Role.CLERK, Role.DIRECTOR))
@@ -113,7 +112,7 @@ def fill_facts() -> float:
         for level, office_sql, where, delay in (
             ("city", "u.parent_id", "i.id %% 5 = 0", "1 day"),
             ("province", "p.parent_id", "i.id %% 5 = 0 AND (i.id / 5) %% 5 < 2", "8 days"),
-            ("central", "%s" % "(SELECT id FROM infohub_unit WHERE level = 'central' AND parent_id IS NULL)",
+            ("central", "(SELECT id FROM infohub_unit WHERE level = 'central' AND parent_id IS NULL)",
              "i.id %% 5 = 0 AND (i.id / 5) %% 10 = 0", "20 days"),
         ):
             cursor.execute(f"""
@@ -244,7 +243,6 @@ def main() -> None:
 
 def measure() -> None:
     from assessment import selectors
-    from assessment.models import RuleSet
     from infohub.models import Level, Role, Unit, User
 
     central = Unit.objects.get(level=Level.CENTRAL, parent=None)
@@ -270,12 +268,15 @@ def measure() -> None:
     http_load(provincial, editor)
 
 
-def ensure_rule_set(office, shape: str) -> RuleSet:  # noqa: F821  (annotation only)
+def ensure_rule_set(office, shape: str):
+    """The rule set in force for `office` this year, else example rule set A (a city committee office's 计分办法)
+    or B (a provincial government office's 考核办法) made for it."""
+    from assessment import examples
     from assessment.models import RuleSet
-    from project import demo
 
     existing = RuleSet.objects.filter(office=office, year=YEAR, is_active=True).first()
-    return existing or demo.example_rule_set(office=office, year=YEAR, shape=shape)
+    make = examples.city_committee_rules if shape == "A" else examples.provincial_government_rules
+    return existing or make(office=office, year=YEAR)
 
 
 def price(ruleset, first_month, last_month, *, reason: str):
