@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
 
 from infohub.officialdoc import (
@@ -29,10 +29,12 @@ from infohub.officialdoc import (
     KAITI,
     MARGINS,
     PAGE_WIDTH,
+    PPR_ORDER,
     SANHAO,
     SIHAO,
     XIAOBIAOSONG,
     border,
+    child,
     indent_chars,
     masthead,
     new_document,
@@ -53,6 +55,12 @@ Progress = Callable[[str], None]
 
 
 # --- text ----------------------------------------------------------------------------------------------------------
+
+
+def _off_grid(line) -> None:
+    """A 2号 title's lines set by its own exact spacing: on the page's 22-line grid each would take two grid lines
+    (LibreOffice showed a blank line between the title's two lines)."""
+    child(line._p.get_or_add_pPr(), "snapToGrid", PPR_ORDER).set(qn("w:val"), "0")
 
 
 def _body(document, text: str, *, face: str = FANGSONG, indent: int = 2):
@@ -236,6 +244,7 @@ def build(figures: dict, *, charts: bool = True, progress: Progress = lambda sta
     masthead(document, marks=[], title=figures["masthead"], number_label=figures["number_label"],
              office=figures["issuer"], date_label=date_label(issued_on))
     title = paragraph(document, align=WD_ALIGN_PARAGRAPH.CENTER, before=12, after=12, exact=ERHAO + 10)
+    _off_grid(title)
     run(title, figures["title"], XIAOBIAOSONG, ERHAO)
     if addressees := _addressees(figures):
         _body(document, addressees, indent=0)
@@ -335,7 +344,8 @@ def build(figures: dict, *, charts: bool = True, progress: Progress = lambda sta
     set_fonts(brk.runs[0]._element.get_or_add_rPr(), FANGSONG)
     label = paragraph(document, align=WD_ALIGN_PARAGRAPH.LEFT)
     run(label, "附件", HEITI, SANHAO)
-    head = paragraph(document, align=WD_ALIGN_PARAGRAPH.CENTER, before=12, after=12)
+    head = paragraph(document, align=WD_ALIGN_PARAGRAPH.CENTER, before=12, after=12, exact=ERHAO + 10)
+    _off_grid(head)
     run(head, annex_title, XIAOBIAOSONG, ERHAO)
     if figures["annex"]:
         _table(document, [_plain(["序号", "标题", "单位", "刊物及期号", "采用层级"])],

@@ -296,3 +296,22 @@ def test_the_figures_pages_show_a_unit_the_ranking_as_issued(world, django_captu
     assert [(r["unit_name"], r["rank"], r["score"]) for r in districts["rows"]][:2] == [
         ("东湖区委办公室", 1, "59.00"), ("南山县委办公室", 2, "0.00")]
     assert selectors.published_ranking(world.unnamed_clerk, world.ruleset) is None  # not named: not sent to it
+
+
+def test_the_docx_prints_as_pdf_with_its_number_title_and_tables_in_embedded_cjk_fonts(figures, tmp_path):
+    """The .docx through LibreOffice (publications/pdf.py), as an office prints it; page 1 as an image for a person."""
+    import re
+    import subprocess
+
+    from publications.pdf import docx_to_pdf
+
+    pdf = tmp_path / "bulletin.pdf"
+    pdf.write_bytes(docx_to_pdf(bulletin_docx.build({**figures, "number_label": "临办通〔2026〕3号"})))
+    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                             check=True).stdout)
+    assert text.index("信息工作通报") < text.index("临办通〔2026〕3号") < text.index("全市党委信息工作情况")
+    assert "东湖区委办公室" in text and "南山县委办公室" in text and "附件" in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts)  # embedded
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)
+    assert (tmp_path / "page-1.png").stat().st_size > 10_000
