@@ -26,7 +26,7 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Emergency deadlines")
 
     def ready(self):
-        from infohub import access
+        from infohub import access, openwork
         from infohub.models import register_audit_actions, register_audit_states
         from submissions import deadlines
         from submissions.models import Item
@@ -54,3 +54,4 @@ class AlertsConfig(AppConfig):
         register_audit_states(Clock, Clock.State.choices)
         register_audit_states(Chase, Chase.State.choices)
         register_audit_states(Lapse, [*Lapse.Kind.choices, ("withdrawn", _("Withdrawn"))])  # a 迟报 withdrawn
+        openwork.register(selectors.open_work)  # what the roster must not switch off unseen

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Count, DateTimeField, Expression, F, Min, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from infohub import access, tree
 from infohub.models import Role, Unit, User
+from infohub.openwork import counted
 from infohub.roles import unit_ids_where
 from reviews.models import Hop
 from reviews.permissions import REVIEW
@@ -195,3 +197,11 @@ def racing_of(item: Item) -> Racing | None:
         return None
     return Racing(due_at=clock.due_at, office=clock.office.name, kind=clock.get_kind_display(), clock_id=clock.pk,
                   missed=clock.state == Clock.State.BREACHED)
+
+
+def open_work(unit_ids) -> list[tuple[int, str, int]]:
+    """infohub.openwork: the open deadlines (clocks not stopped, chases among them) these units owe a report for, and
+    those these offices wait for. Two queries."""
+    clocks = Clock.objects.filter(stopped_at=None)
+    return [*counted(clocks.filter(unit_id__in=unit_ids), "unit_id", gettext_lazy("deadlines it owes a report for")),
+            *counted(clocks.filter(office_id__in=unit_ids), "office_id", gettext_lazy("deadlines it waits for"))]

@@ -31,9 +31,10 @@ class InstructionsConfig(AppConfig):
 
     def ready(self):
         from followup import sweep
-        from infohub import access
+        from infohub import access, openwork
         from infohub.models import register_audit_actions, register_audit_states
 
+        from . import selectors
         from .models import Assignment, Extension, Feedback, Instruction
 
         # An instruction is its office's (the leader's office: its leaders, editors, directors, duty officers).
@@ -49,3 +50,4 @@ class InstructionsConfig(AppConfig):
         for model in (Instruction, Assignment, Feedback, Extension):
             register_audit_states(model, model.State.choices)
         sweep.register(Assignment, label=_("instruction follow-up sweep"))
+        openwork.register(selectors.open_work)  # what the roster must not switch off unseen

@@ -7,12 +7,14 @@ from datetime import datetime
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from followup import calendar
 from followup.colour import colour_expression, colour_filter
 from followup.models import Colour
 from infohub import access
 from infohub.models import AuditLog, Role, User
+from infohub.openwork import counted
 from infohub.roles import unit_ids_where
 from publications.selectors import issue_list
 from reviews.models import Hop
@@ -236,3 +238,15 @@ def office_start_page(user: User) -> dict | None:
     found = {"to_assign": to_assign, "to_review": to_review, "extensions_to_decide": extensions,
              "overdue": overdue_rows, "overdue_count": overdue_count}
     return found if any(found.values()) else None
+
+
+def open_work(unit_ids) -> list[tuple[int, str, int]]:
+    """infohub.openwork: the assignments (交办) these units have not answered, those these offices have not closed, and
+    the instructions these offices still handle (not closed, not for reference only). Three queries."""
+    open_instructions = Instruction.objects.filter(office_id__in=unit_ids).exclude(
+        state__in=[Instruction.State.CLOSED, Instruction.State.NOTED])
+    return [*counted(Assignment.objects.filter(unit_id__in=unit_ids, answered_at=None, closed_at=None), "unit_id",
+                     gettext_lazy("assignments to answer")),
+            *counted(Assignment.objects.filter(office_id__in=unit_ids, closed_at=None), "office_id",
+                     gettext_lazy("assignments it follows up")),
+            *counted(open_instructions, "office_id", gettext_lazy("leader instructions being handled"))]

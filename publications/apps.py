@@ -17,10 +17,13 @@ class PublicationsConfig(AppConfig):
     verbose_name = _("Publications")
 
     def ready(self):
-        from infohub import access
+        from infohub import access, openwork
         from infohub.models import register_audit_actions, register_audit_states
 
-        from . import receivers  # noqa: F401  (connects the signal receivers)
+        from . import (
+            receivers,  # noqa: F401  (connects the signal receivers)
+            selectors,
+        )
         from .models import Credit, Issue, PublicationType
 
         # An issue is its publishing office's (its clerks, editors and directors compile, review and sign it); once
@@ -36,3 +39,4 @@ class PublicationsConfig(AppConfig):
         register_audit_actions(AUDIT_ACTIONS)
         # the audit log names an issue's states as its pages do, and an issue discarded while compiled
         register_audit_states(Issue, [*Issue.Status.choices, ("discarded", _("Discarded"))])
+        openwork.register(selectors.open_work)  # what the roster must not switch off unseen

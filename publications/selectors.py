@@ -8,9 +8,11 @@ from datetime import date
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from infohub import access, params, tree
 from infohub.models import Classification, Role, RoleAssignment, Unit, User
+from infohub.openwork import counted
 from infohub.roles import unit_ids_where
 from reviews.models import Hop
 from submissions.models import Item, Urgency
@@ -361,3 +363,9 @@ def recipients_to_tell(unit_ids) -> QuerySet[User]:
         pk__in=RoleAssignment.objects.filter(unit_id__in=list(unit_ids),
                                              role__in=(Role.LEADER, Role.DIRECTOR, Role.EDITOR)).values("user_id"),
         is_active=True).order_by("pk")
+
+
+def open_work(unit_ids) -> list[tuple[int, str, int]]:
+    """infohub.openwork: the issues these offices are compiling, reviewing or signing. One query."""
+    return counted(Issue.objects.filter(office_id__in=unit_ids).exclude(status=Issue.Status.SIGNED), "office_id",
+                   gettext_lazy("issues not yet signed"))

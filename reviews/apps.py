@@ -22,11 +22,11 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Review chain")
 
     def ready(self):
-        from infohub import access
+        from infohub import access, openwork
         from infohub.models import register_audit_actions, register_audit_states
         from submissions.models import Item
 
-        from . import receivers  # noqa: F401  (connects the signal receivers)
+        from . import receivers, selectors  # noqa: F401  (receivers: connects the signal receivers)
         from .models import Hop
 
         # An item reaches every office it was sent to; a hop is seen by the people of its office.
@@ -35,3 +35,4 @@ class ReviewsConfig(AppConfig):
         register_audit_actions(AUDIT_ACTIONS)
         # what the review chain records on an item's rows: where its hop stands, and its report upward
         register_audit_states(Item, [*Hop.Status.choices, *Hop.Forward.choices])
+        openwork.register(selectors.open_work)  # what the roster must not switch off unseen

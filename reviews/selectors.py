@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _l
 from infohub import access
 from infohub.errors import ActionRefused
 from infohub.models import AuditLog, Level, Role, Unit, User
+from infohub.openwork import counted
 from infohub.roles import unit_ids_where
 from infohub.tree import units_reporting_to
 from submissions.deadlines import racing_due
@@ -361,3 +362,12 @@ def lineage_of(user: User, item_pk, *, read: str | None = "lineage") -> Lineage:
         # Only the sources the reader may open are named (an office above sees the composite, not what it was made of).
         sources=list(access.visible(user, item.merged_from.select_related("source_unit")).order_by("submitted_at", "id")),
     )
+
+
+def open_work(unit_ids) -> list[tuple[int, str, int]]:
+    """infohub.openwork: what waits at these offices — items received and not yet decided, adopted items awaiting their
+    director's signature to go upward. Two queries."""
+    hops = Hop.objects.filter(office_id__in=unit_ids)
+    return [*counted(hops.filter(status=Hop.Status.RECEIVED), "office_id", _l("items awaiting review")),
+            *counted(hops.filter(status=Hop.Status.ADOPTED, forward=Hop.Forward.AWAITING_SIGNOFF), "office_id",
+                     _l("reports awaiting the signature to go upward"))]

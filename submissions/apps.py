@@ -16,13 +16,14 @@ class SubmissionsConfig(AppConfig):
     verbose_name = _("Information items")
 
     def ready(self):
-        from infohub import access
+        from infohub import access, openwork
         from infohub.models import register_audit_actions, register_audit_states
 
-        from . import receivers  # noqa: F401  (connects the signal receivers)
+        from . import receivers, selectors  # noqa: F401  (receivers: connects the signal receivers)
         from .models import Item
 
         # An item is its source unit's; it is marked; reads of a classified one are audited.
         access.govern(Item, unit="source_unit_id", mark="classification", audited="")
         register_audit_actions(AUDIT_ACTIONS)
         register_audit_states(Item, Item.Status.choices)
+        openwork.register(selectors.open_work)  # what the roster must not switch off unseen

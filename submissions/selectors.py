@@ -12,9 +12,11 @@ from django.db.models import BooleanField, F, Func, Max, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy
 
 from infohub import access, tree
 from infohub.models import AuditLog, Role, Unit, User
+from infohub.openwork import counted
 from infohub.roles import unit_ids_where
 
 from .deadlines import racing_due
@@ -338,3 +340,13 @@ def likely_duplicates(user: User, items: list[Item], *, limit: int = 5) -> dict[
         found[item.pk].sort(key=lambda d: (-d.similarity, abs(_moment(d.item) - moment)))
         del found[item.pk][limit:]
     return found
+
+
+def open_work(unit_ids) -> list[tuple[int, str, int]]:
+    """infohub.openwork: the items of these units waiting on them — awaiting their director's sign-off, or returned to
+    their clerks for revision. Two queries."""
+    items = Item.objects.filter(source_unit_id__in=unit_ids)
+    return [*counted(items.filter(status=Item.Status.PENDING_SIGNOFF), "source_unit_id",
+                     gettext_lazy("items awaiting sign-off")),
+            *counted(items.filter(status=Item.Status.RETURNED), "source_unit_id",
+                     gettext_lazy("items returned for revision"))]

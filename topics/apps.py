@@ -20,12 +20,12 @@ class TopicsConfig(AppConfig):
 
     def ready(self):
         from followup import sweep
-        from infohub import access
+        from infohub import access, openwork
         from infohub.models import register_audit_actions, register_audit_states
         from submissions import extensions
         from submissions.models import Item
 
-        from . import editor, receivers  # noqa: F401  (connects the signal receivers)
+        from . import editor, receivers, selectors  # noqa: F401  (receivers: connects the signal receivers)
         from .models import Answer, Target, TopicRequest
 
         # A request is seen by the people of each target unit (its clerks, directors, editors), by the office roles of
@@ -42,5 +42,6 @@ class TopicsConfig(AppConfig):
         register_audit_states(TopicRequest, TopicRequest.Status.choices)
         register_audit_states(Target, Target.Reply.choices)
         sweep.register(Target, label=_("topic request sweep"))
+        openwork.register(selectors.open_work)  # what the roster must not switch off unseen
         extensions.register_editor_field(editor.FIELD)
         extensions.register_item_notes(editor.notes)

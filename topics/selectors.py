@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from infohub import access, tree
 from infohub.models import Level, Role, Unit, User
+from infohub.openwork import counted
 from infohub.roles import unit_ids_where
 from publications.models import Credit, PublicationType
 from reviews.models import Hop
@@ -324,3 +325,12 @@ def target_reason(target: Target, now: datetime | None = None) -> str:
 
 def may_decline(user: User, target: Target) -> bool:
     return DECLINE.allows(user, target) or DECLINE_AS_DIRECTOR.allows(user, target)
+
+
+def open_work(unit_ids) -> list[tuple[int, str, int]]:
+    """infohub.openwork: the topic requests (约稿) these units have not answered, and the open requests these offices
+    sent. Two queries."""
+    return [*counted(Target.objects.filter(unit_id__in=unit_ids, answered_at=None, closed_at=None), "unit_id",
+                     _("topic requests to answer")),
+            *counted(TopicRequest.objects.filter(office_id__in=unit_ids, status=TopicRequest.Status.OPEN), "office_id",
+                     _("topic requests it sent, still open"))]

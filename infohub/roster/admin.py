@@ -33,7 +33,19 @@ from ..models import AuditLog
 from .apply import RosterRefused, roster_import
 from .export import roster_workbook, template_workbook
 from .layout import SHEETS, WorkbookUnreadable, read_workbook
-from .plan import CHANGED, DEACTIVATED, DELETED, KEEP, NEW, SYNC, UNCHANGED, Plan, build_plan
+from .plan import (
+    BUSY_DEACTIVATE,
+    BUSY_KEEP,
+    CHANGED,
+    DEACTIVATED,
+    DELETED,
+    KEEP,
+    NEW,
+    SYNC,
+    UNCHANGED,
+    Plan,
+    build_plan,
+)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_PER_KIND = 200  # rows listed per sheet and kind in the preview; the counts are always whole
@@ -114,15 +126,18 @@ class RosterResource(Resource):
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,  # noqa: PLR0917
                     collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
-        """import-export's signature; `kwargs` carry mode, user, expected_digest, file_name and import_form."""
+        """import-export's signature; `kwargs` carry mode, busy, user, expected_digest, file_name and import_form.
+        The preview plans with busy units kept active (the safe choice, shown); the confirmation with the choice
+        made on the preview."""
         mode, actor, form = kwargs.get("mode", KEEP), kwargs.get("user"), kwargs.get("import_form")
+        busy = kwargs.get("busy") or BUSY_KEEP
         if dry_run:
-            plan = build_plan(dataset, mode=mode, actor=actor)
+            plan = build_plan(dataset, mode=mode, actor=actor, busy=busy)
             if form is not None:
                 form.roster_digest = plan.digest
             return RosterResult(plan)
         try:
-            plan = roster_import(workbook=dataset, actor=actor, mode=mode,
+            plan = roster_import(workbook=dataset, actor=actor, mode=mode, busy=busy,
                                  expected_digest=kwargs.get("expected_digest", ""),
                                  file_name=kwargs.get("file_name") or "")
         except RosterRefused as refusal:
@@ -152,9 +167,20 @@ class RosterImportForm(ImportForm):
         return upload
 
 
+BUSY_CHOICES = [
+    (BUSY_KEEP, gettext_lazy("Keep these units active until their work is done or handed over (the rest of the "
+                             "workbook is imported)")),
+    (BUSY_DEACTIVATE, gettext_lazy("Deactivate them all the same: their open work stays where it is, and nobody in "
+                                   "them can act on it")),
+]
+
+
 class RosterConfirmForm(ConfirmImportForm):
     mode = forms.ChoiceField(choices=MODE_CHOICES, widget=forms.HiddenInput)
     digest = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
+    # Only asked when the preview lists units with open work (infohub.roster.plan: busy); keeping them is the default.
+    busy = forms.ChoiceField(label=gettext_lazy("Units with open work"), choices=BUSY_CHOICES, initial=BUSY_KEEP,
+                             required=False, widget=forms.RadioSelect)
 
 
 class RosterLinks:
@@ -206,7 +232,8 @@ class RosterImportMixin(ImportMixin):
     def get_import_data_kwargs(self, **kwargs):
         form = kwargs.get("form")
         data = getattr(form, "cleaned_data", {})
-        return {"mode": data.get("mode") or KEEP, "expected_digest": data.get("digest", ""), "import_form": form}
+        return {"mode": data.get("mode") or KEEP, "busy": data.get("busy") or BUSY_KEEP,
+                "expected_digest": data.get("digest", ""), "import_form": form}
 
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
@@ -264,6 +291,12 @@ class RosterImportMixin(ImportMixin):
                     "sheet": sheet.title, "new": counts[NEW], "changed": counts[CHANGED],
                     "unchanged": counts[UNCHANGED], "gone": counts[DEACTIVATED] + counts[DELETED]})
         messages.success(request, _("The roster was imported. %(counts)s.") % {"counts": "；".join(parts)})
+        if plan.kept:
+            messages.warning(request, _("Kept active for their open work: %(units)s. Deactivate them once it is done or "
+                                        "handed over.") % {"units": "、".join(plan.kept)})
+        elif plan.busy:
+            messages.warning(request, _("Deactivated with work still open, as you chose: %(units)s.")
+                             % {"units": "、".join(busy.code for busy in plan.busy)})
 
     def roster_export(self, request):
         if not self.has_roster_export_permission(request):

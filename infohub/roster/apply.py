@@ -21,7 +21,7 @@ from ..errors import ActionRefused
 from ..models import AuditLog, RoleAssignment, Unit, User
 from ..tree import forget_units
 from .layout import Workbook
-from .plan import KEEP, Plan, build_plan
+from .plan import BUSY_KEEP, KEEP, Plan, build_plan
 
 _BATCH = 2000
 
@@ -37,18 +37,20 @@ class RosterRefused(ActionRefused):
 
 
 def roster_import(*, workbook: Workbook, actor: User, mode: str = KEEP, expected_digest: str = "",
-                  file_name: str = "") -> Plan:
-    """Apply `workbook` (infohub.roster.plan explains modes and blanks). Returns the plan it wrote.
+                  file_name: str = "", busy: str = BUSY_KEEP) -> Plan:
+    """Apply `workbook` (infohub.roster.plan explains modes, blanks and `busy`: units with open work stay active
+    unless BUSY_DEACTIVATE). Returns the plan it wrote.
 
     Raises RosterRefused, writing nothing, when any row has a problem, or when `expected_digest` (the preview's)
-    is given and the plan made now differs — someone changed units, people or roles in between."""
+    is given and the plan made now differs — someone changed units, people or roles in between, or a unit it would
+    deactivate got work open since."""
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext('infohub.roster'))")
                 cursor.execute(f"LOCK TABLE {Unit._meta.db_table}, {RoleAssignment._meta.db_table} "
                                "IN SHARE ROW EXCLUSIVE MODE")
-            plan = build_plan(workbook, mode=mode, actor=actor)
+            plan = build_plan(workbook, mode=mode, actor=actor, busy=busy)
             if not plan.ok:
                 raise RosterRefused(_("The workbook has errors; nothing was imported."), plan)
             if expected_digest and plan.digest != expected_digest:
@@ -60,7 +62,9 @@ def roster_import(*, workbook: Workbook, actor: User, mode: str = KEEP, expected
                 transaction.on_commit(forget_units)
             AuditLog.objects.create(actor=actor, action="roster.import", object_type="infohub.roster",
                                     object_id=plan.digest[:12], to_state=mode,
-                                    data={"file": file_name[:200], "sheets": plan.sheets, "counts": plan.counts})
+                                    data={"file": file_name[:200], "sheets": plan.sheets, "counts": plan.counts,
+                                          "busy": {b.code: [str(w) for w in b.work] for b in plan.busy},
+                                          "busy_choice": plan.busy_choice, "kept": plan.kept})
     except IntegrityError:
         # A username or unit code taken by someone else's edit between our read and our write.
         raise RosterRefused(_("Someone added a unit or person with the same code or username meanwhile; nothing "

@@ -18,6 +18,14 @@ database has, or gives a new row the default (部门, 是, 内部).
 Modes (`KEEP`, `SYNC`): rows absent from a sheet are left alone, or — in SYNC, for the sheets the workbook has —
 units and people absent from it are deactivated (never the importing administrator nor a superuser) and role rows
 absent from it are deleted. In both modes the 角色 sheet gives every person it names exactly the roles it lists.
+
+Units with open work (`busy`): a unit the import would deactivate — left out of the sheet in SYNC, or 启用 否 — while it
+still has work open (infohub.openwork: items awaiting its sign-off or review, deadlines it owes or waits for,
+instructions and topic requests not answered, issues not signed) is listed with what is open. By default
+(`BUSY_KEEP`) such units stay active, with every unit up their reporting chain the import would have deactivated (an
+active unit may not report to an inactive one), and the plan says so; they are deactivated only when the administrator
+chooses it explicitly (`BUSY_DEACTIVATE`). The digest is taken before that choice is applied, over the busy units'
+codes too: either choice confirms the plan previewed, and a unit that became busy since the preview refuses it.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..models import Classification, Level, RoleAssignment, Unit, User
+from ..openwork import Open, open_work
 from ..text import normalize_phone
 from .layout import PEOPLE, ROLES, UNITS, Sheet, Workbook, choice, label, labels
 
@@ -41,6 +50,9 @@ SYNC = "sync"
 
 NEW, CHANGED, UNCHANGED, DEACTIVATED, DELETED = "new", "changed", "unchanged", "deactivated", "deleted"
 KINDS = (NEW, CHANGED, UNCHANGED, DEACTIVATED, DELETED)
+
+# What becomes of units the import would deactivate while they have open work.
+BUSY_KEEP, BUSY_DEACTIVATE = "keep", "deactivate"
 
 
 @dataclass
@@ -60,6 +72,17 @@ class Change:
 
 
 @dataclass
+class Busy:
+    """A unit the import would deactivate while it has open work: its sheet row (None: left out of the sheet), code,
+    name, and what is open there."""
+
+    row: int | None
+    code: str
+    name: str
+    work: list[Open]
+
+
+@dataclass
 class Plan:
     mode: str
     sheets: list[str]
@@ -67,6 +90,11 @@ class Plan:
     notices: list[str] = field(default_factory=list)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     changes: dict[str, dict[str, list[Change]]] = field(default_factory=dict)
+    # Units it would deactivate with work open, and what the administrator chose for them (BUSY_KEEP: `kept`, the
+    # codes kept active — those units and the units up their reporting chain).
+    busy: list[Busy] = field(default_factory=list)
+    busy_choice: str = BUSY_KEEP
+    kept: list[str] = field(default_factory=list)
     # Operations. Units and people by code / username; values as stored.
     unit_new: list[dict] = field(default_factory=list)
     unit_update: list[tuple[int, dict]] = field(default_factory=list)  # (id, every column), deactivation too
@@ -98,9 +126,11 @@ USER_FIELDS = ("display_name", "phone", "email", "clearance", "is_active")
 _USERNAME = UnicodeUsernameValidator()
 
 
-def build_plan(workbook: Workbook, *, mode: str = KEEP, actor: User | None = None) -> Plan:
+def build_plan(workbook: Workbook, *, mode: str = KEEP, actor: User | None = None, busy: str = BUSY_KEEP) -> Plan:
     """Check `workbook` against the database and say what importing it would do. Reads units, people and role
-    rows once each (three queries); no writes. Raises nothing for bad data: problems are in the plan.
+    rows once each (three queries), and the open work of the units it would deactivate (infohub.openwork, a query or
+    two per app); no writes. Raises nothing for bad data: problems are in the plan. `busy`: BUSY_KEEP (units with open
+    work stay active) or BUSY_DEACTIVATE (the administrator chose to deactivate them all the same).
 
     A sheet without a single row counts as absent: the template's empty sheets, sent along with a filled one, must
     not deactivate every unit or person in the SYNC mode."""
@@ -128,7 +158,10 @@ def build_plan(workbook: Workbook, *, mode: str = KEEP, actor: User | None = Non
     units = _Units(plan, workbook)
     people = _People(plan, workbook, actor)
     _Roles(plan, workbook, units, people)
-    plan.digest = _digest(plan)
+    plan.digest = _digest(plan)  # before the choice for busy units: either choice confirms the plan previewed
+    plan.busy_choice = busy if busy in (BUSY_KEEP, BUSY_DEACTIVATE) else BUSY_KEEP
+    if plan.busy and plan.busy_choice == BUSY_KEEP and plan.ok:
+        units.keep_busy()
     return plan
 
 
@@ -164,6 +197,7 @@ class _Units:
                     unit["is_active"] = False
         self._check_references(bad)
         self._check_tree(bad)
+        self._find_busy()
         self._diff()
 
     def problem(self, row: int | None, key: str, message: str) -> None:
@@ -292,8 +326,48 @@ class _Units:
             done.update(path)
         return cycles
 
+    def _deactivating(self) -> list[str]:
+        """The codes of the stored units that are active now and would not be."""
+        return [code for code, unit in self.final.items()
+                if code in self.stored and self.stored[code]["is_active"] and not unit["is_active"]]
+
+    def _find_busy(self) -> None:
+        """The units the import would deactivate that still have work open (infohub.openwork), in tree order."""
+        codes = self._deactivating()
+        work = open_work([self.stored[code]["id"] for code in codes])
+        self.plan.busy = [Busy(self.rows.get(code), code, self.final[code]["name"] or self.stored[code]["name"],
+                               work[self.stored[code]["id"]])
+                          for code in sorted(codes) if self.stored[code]["id"] in work]
+
+    def keep_busy(self) -> None:
+        """Keep the busy units active, and every unit up their reporting chain the import would deactivate, then say
+        again what the sheet changes (BUSY_KEEP)."""
+        deactivating = set(self._deactivating())
+        kept: list[str] = []
+        for busy in self.plan.busy:
+            code = busy.code
+            while code is not None and code in deactivating and code not in kept:
+                self.final[code]["is_active"] = True
+                kept.append(code)
+                code = self._destination(code)
+        self.plan.kept = kept
+        self._diff()
+        busy = {b.code for b in self.plan.busy}
+        self.plan.notices.append(_("Kept active for the work still open there: %(units)s.")
+                                 % {"units": "、".join(self._named(code) for code in kept if code in busy)})
+        chain = [self._named(code) for code in kept if code not in busy]
+        if chain:
+            self.plan.notices.append(_("Kept active too, as units that units kept active report to: %(units)s.")
+                                     % {"units": "、".join(chain)})
+
+    def _named(self, code: str) -> str:
+        return f"{self.final[code]['name']}（{code}）"
+
     def _diff(self) -> None:
         plan = self.plan
+        plan.counts[UNITS.key] = dict.fromkeys(KINDS, 0)
+        plan.changes[UNITS.key] = {kind: [] for kind in KINDS}
+        plan.unit_new, plan.unit_update = [], []
         for code, unit in self.final.items():
             stored = self.stored.get(code)
             values = {f: unit[f] for f in UNIT_FIELDS}
@@ -524,7 +598,8 @@ def _digest(plan: Plan) -> str:
     too, not the file): a unit edited after the preview changes the digest even where the workbook overwrites it."""
     changes = {sheet: {kind: [(c.row, c.key, c.fields) for c in listed] for kind, listed in kinds.items()}
                for sheet, kinds in plan.changes.items()}
-    operations = [plan.mode, plan.counts, changes, sorted(plan.unit_new, key=lambda u: u["code"]), sorted(plan.unit_update),
+    operations = [plan.mode, plan.counts, changes, sorted(busy.code for busy in plan.busy),
+                  sorted(plan.unit_new, key=lambda u: u["code"]), sorted(plan.unit_update),
                   sorted(plan.user_new, key=lambda u: u["username"]),
                   sorted(plan.user_update, key=lambda u: u[0]), sorted(plan.user_deactivate), sorted(plan.role_new),
                   sorted(plan.role_delete)]
