@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Substr, TruncMonth
+from django.db.models.functions import Coalesce, NullIf, Substr, TruncMonth
 from django.utils import timezone
 
 from alerts.models import Clock, Lapse
@@ -270,7 +270,10 @@ def _annex(period: selectors.Period, office_level: str) -> list[dict]:
     priced = _current(period, Fact.ADOPTED).filter(cause_type=credit_type).values("cause_id")
     rows = (Credit.objects.filter(pk__in=priced, office_level__in=levels)
             .values("office_level", "signed_at", "issue__year", "issue__number", "issue__kind", "combined",
-                    title=F("entry__printed_title"), unit_name=F("unit__name"), publication=F("ptype__name"))
+                    # as printed; an entry frozen without it (entered around the signing) by its title, then the item's
+                    title=Coalesce(NullIf(F("entry__printed_title"), Value("")), NullIf(F("entry__title"), Value("")),
+                                   F("item__title")),
+                    unit_name=F("unit__name"), publication=F("ptype__name"))
             .order_by("signed_at", "id"))
     order = {level: index for index, level in enumerate(reversed(levels))}
     out = []
