@@ -116,20 +116,34 @@ def _parse_points(points) -> Decimal:
     return value
 
 
+def adjustment_check(*, ruleset: RuleSet, unit: Unit, month: date, points, reason: str) -> tuple[date, Decimal, str]:
+    """(month, points, reason) of an adjustment, normalised (the month's first day; the points a Decimal of two places,
+    full-width digits read; the reason's text cleaned), or ValidationError naming `unit` (not assessed under the rule
+    set: outside its office's jurisdiction, or the office itself), `month` (not of its year), `points` (not a number,
+    0, beyond ±9999.99 or finer than a cent) or `reason` (empty). The admin's form asks it before adjustment_make."""
+    errors = {}
+    reason = clean_text(reason or "").strip()
+    try:
+        value = _parse_points(points)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+        value = None
+    if not reason:
+        errors["reason"] = [_("Say why the points are adjusted.")]
+    if unit.pk == ruleset.office_id or not is_within(unit, ruleset.office):
+        errors["unit"] = [_("%(unit)s is not assessed under this rule set.") % {"unit": unit}]
+    if month is None or month.year != ruleset.year:
+        errors["month"] = [_("Choose a month of %(year)d.") % {"year": ruleset.year}]
+    if errors:
+        raise ValidationError(errors)
+    return pricing.month_start(month), value, reason
+
+
 def adjustment_make(*, ruleset: RuleSet, unit: Unit, month: date, points, reason: str, actor: User) -> Adjustment:
     """The office adds or takes off points by hand, with its reason (SPEC §9: an award for a report the leaders
-    praised, a correction). The unit must be in the rule set's jurisdiction (below its office), the month in its year.
-    The month is re-priced after commit (a ROUTINE run), so the figures show it. Raises ValidationError naming
-    `unit`, `month`, `points` or `reason`."""
-    reason = clean_text(reason or "").strip()
-    value = _parse_points(points)
-    if not reason:
-        raise ValidationError({"reason": _("Say why the points are adjusted.")})
-    if unit.pk == ruleset.office_id or not is_within(unit, ruleset.office):
-        raise ValidationError({"unit": _("%(unit)s is not assessed under this rule set.") % {"unit": unit}})
-    if month.year != ruleset.year:
-        raise ValidationError({"month": _("Choose a month of %(year)d.") % {"year": ruleset.year}})
-    month = pricing.month_start(month)
+    praised, a correction): an Adjustment, priced as it is (ADJUSTMENT). The month is re-priced after commit (a
+    ROUTINE run), so the figures show it. Raises ValidationError as adjustment_check."""
+    month, value, reason = adjustment_check(ruleset=ruleset, unit=unit, month=month, points=points, reason=reason)
     with transaction.atomic():
         adjustment = Adjustment.objects.create(ruleset=ruleset, unit=unit, month=month, points=value, reason=reason,
                                                made_by=actor)
@@ -147,6 +161,18 @@ def _months_of_item(item: Item) -> date:
     return pricing.month_start(timezone.localdate(min(times))) if times else pricing.month_start(timezone.localdate())
 
 
+def rewrite_check(*, item: Item, office: Unit) -> None:
+    """ValidationError naming `item` unless `office` may be marked as having rewritten it: a filed item, not the
+    office's own; or naming `office` when it is no office (a committee or government office)."""
+    if item.submitted_at is None:
+        raise ValidationError({"item": _("Only a filed item can be marked as rewritten.")})
+    if item.source_unit_id == office.pk:
+        raise ValidationError({"item": _("An office does not rewrite its own item.")})
+    if not office.is_office:
+        raise ValidationError({"office": _("%(unit)s is no office: only an office rewrites the items it uses.")
+                               % {"unit": office}})
+
+
 def rewrite_mark(*, item: Item, office: Unit, actor: User, note: str = "") -> Rewrite:
     """The office marks that it rewrote most of the item before using it: it earns the rule sets' `rewrite_share`
     of the item's adoption points, the item's units the rest (SPEC §9). Once per item and office (marking again
@@ -154,10 +180,7 @@ def rewrite_mark(*, item: Item, office: Unit, actor: User, note: str = "") -> Re
     unit is re-priced from the item's month (ROUTINE runs, after commit). Raises ValidationError naming `item` for an
     item not filed or the office's own item."""
     note = clean_text(note or "").strip()[:200]
-    if item.submitted_at is None:
-        raise ValidationError({"item": _("Only a filed item can be marked as rewritten.")})
-    if item.source_unit_id == office.pk:
-        raise ValidationError({"item": _("An office does not rewrite its own item.")})
+    rewrite_check(item=item, office=office)
     with transaction.atomic():
         rewrite, created = Rewrite.objects.get_or_create(item=item, office=office,
                                                          defaults={"marked_by": actor, "note": note})

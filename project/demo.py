@@ -108,6 +108,7 @@ def load_demo() -> bool:
     adopted, issue = _demo_publications(units)
     _demo_instructions(units, adopted, issue)
     _demo_topics(units)
+    _demo_assessment(units, adopted)
     return True
 
 
@@ -286,3 +287,68 @@ def _demo_topics(units: dict[str, Unit]) -> None:
         guidance="一、重大决策部署落实情况；二、经济运行中的新情况新问题；三、基层治理创新做法；四、安全生产和防灾减灾；"
                  "五、社情民意和苗头性倾向性问题。请结合实际常态化报送。",
         unit_ids=[units["lj"].pk, units["qs"].pk, units["yz"].pk], groups=["direct_points"])
+
+
+def _demo_assessment(units: dict[str, Unit], adopted: list) -> None:
+    """The two example rule sets (SPEC §9, assessment.examples) in force for this year — the city's 计分办法 (A) at
+    临江市委办公室, the provincial rules (B) at 江南省委办公厅 — and a few more facts for them to price: an item 东湖区
+    filed jointly with 西岭县 (合报), one of the chemical park (a direct-reporting point: its points count half for
+    西岭县 under B), both adopted, and a false report (误报) the city recorded against 西岭县's item on 石桥镇, which
+    costs it its award eligibility; the province's leader instructs on the park's item. `price_demo` prices them once the
+    demo is committed."""
+    from django.utils import timezone
+
+    from alerts import services as alerts
+    from assessment import examples
+    from instructions import services as instructions
+    from instructions.models import Kind
+    from publications.models import PublicationType
+    from reviews import services as reviews
+    from reviews.models import Hop
+    from submissions import services as submissions
+
+    people = {user.username: user for user in User.objects.all()}
+    year = timezone.localdate().year
+    examples.city_committee_rules(office=units["lj"], year=year, actor=people["admin"])
+    examples.provincial_government_rules(office=units["jn"], year=year, actor=people["admin"],
+                                         province_type=PublicationType.objects.get(office=units["jn"], name="江南信息"))
+    joint = submissions.item_create(actor=people["dh_clerk"], unit=units["lj-dh"], data={
+        "title": "东湖区与西岭县联合建立跨界河道“河长+警长”协作机制",
+        "body": "东湖区与西岭县签订跨界河道联防联治协议，两地河长、警长每月联合巡河，共享水质监测数据，今年以来联合查处"
+                "非法捕捞、倾倒垃圾等问题二十余起，跨界断面水质稳定达到三类标准。",
+        "category": "experience", "contact_phone": "0571-88886666", "joint_units": [units["lj-xl"]]})
+    joint = submissions.item_submit(actor=people["dh_clerk"], item=joint)
+    reviews.signoff_approve(actor=people["dh_director"], item=joint)
+    reviews.review_adopt(actor=people["lj_editor"], hop=Hop.objects.get(item=joint, office=units["lj"]),
+                         adoption=Hop.Adoption.FULL)
+    park = submissions.item_create(actor=people["park_clerk"], unit=units["jn-park"], data={
+        "title": "江南化工园区完成危化品企业安全风险“一企一策”全覆盖评估",
+        "body": "园区对四十七家危险化学品企业逐一开展安全风险评估，制定“一企一策”管控方案，整改重大隐患十二项，"
+                "建成园区级危化品运输车辆实时监控平台。",
+        "category": "work_progress", "contact_phone": "0571-88886666"})
+    park = submissions.item_submit(actor=people["park_clerk"], item=park)
+    reviews.signoff_approve(actor=people["park_director"], item=park)
+    reviews.review_adopt(actor=people["jn_editor"], hop=Hop.objects.get(item=park, office=units["jn"]),
+                         adoption=Hop.Adoption.FULL)
+    instructions.instruct(actor=people["jn_leader"], item=park, kind=Kind.REFER,
+                          text="园区这个做法好，请省应急管理厅总结推广。")
+    alerts.lapse_record(actor=people["lj_editor"], item=adopted[3], kind="false",
+                        reason="经核实，文中“村集体经营性收入全部超过二十万元”与统计数据不符。")
+
+
+def price_demo() -> list:
+    """Price this month of every rule set in force, at once (as the routine pricing does every 15 minutes), so the
+    figures show on the first page. Returns the runs."""
+    from django.utils import timezone
+
+    from assessment import services as assessment
+    from assessment.models import RuleSet
+
+    month = timezone.localdate().replace(day=1)
+    runs = []
+    for ruleset in RuleSet.objects.filter(is_active=True, year=month.year):
+        run = assessment.pricing_request(ruleset=ruleset, first_month=month, last_month=month, actor=None)
+        assessment.pricing_run(run.pk)  # here and now (a worker given the task after commit finds it done)
+        run.refresh_from_db()
+        runs.append(run)
+    return runs
