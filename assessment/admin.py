@@ -130,7 +130,9 @@ class PricingAdmin(_ReadOnly):
 
 
 class RuleSetFilter(admin.RelatedFieldListFilter):
-    title = _("rule set")
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("rule set")
 
 
 class CurrentFilter(admin.SimpleListFilter):

@@ -186,15 +186,17 @@ class Entry(models.Model):
     """One priced fact for one unit (SPEC §9): the ledger row. Never edited or deleted: a run that prices it
     differently marks it superseded and appends its successor. Current rows: `superseded_by IS NULL`."""
 
-    ruleset = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="entries")
-    pricing = models.ForeignKey(Pricing, on_delete=models.PROTECT, related_name="entries")
+    ruleset = models.ForeignKey(RuleSet, verbose_name=_("rule set"), on_delete=models.PROTECT, related_name="entries")
+    pricing = models.ForeignKey(Pricing, verbose_name=_("pricing run"), on_delete=models.PROTECT,
+                                related_name="entries")
     month = models.DateField(_("month"))  # the first day of the month the rule set places the fact in
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="+")
     fact = models.CharField(_("fact"), max_length=16, choices=Fact.choices)
-    cause_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    cause_id = models.BigIntegerField()
+    cause_type = models.ForeignKey(ContentType, verbose_name=_("kind of cause"), on_delete=models.PROTECT,
+                                   related_name="+")
+    cause_id = models.BigIntegerField(_("cause"))
     item = models.ForeignKey(Item, verbose_name=_("item"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+")
     rule = models.ForeignKey(Rule, verbose_name=_("rule"), null=True, blank=True, on_delete=models.PROTECT,
@@ -203,8 +205,9 @@ class Entry(models.Model):
     points = models.DecimalField(_("points"), max_digits=9, decimal_places=2)
     basis = models.CharField(_("worked out as"), max_length=200, blank=True)  # "20 × 2 × 1/3", "filed 12 of 20"
     occurred_at = models.DateTimeField(_("when"))
-    voids_award = models.BooleanField(default=False)
-    superseded_by = models.ForeignKey(Pricing, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    voids_award = models.BooleanField(_("loses award eligibility"), default=False)
+    superseded_by = models.ForeignKey(Pricing, verbose_name=_("superseded by run"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("ledger row")
@@ -253,6 +256,8 @@ class Tally(models.Model):
     zeroed = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = _("monthly tally")
+        verbose_name_plural = _("monthly tallies")
         constraints = [models.UniqueConstraint(fields=["ruleset", "month", "unit"], name="tally_once_per_month")]
         indexes = [models.Index(fields=["ruleset", "unit", "month"], name="tally_unit_month")]
 
