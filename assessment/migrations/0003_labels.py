@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessment', '0001_initial'),
+        ('assessment', '0002_bulletins'),
         ('contenttypes', '0002_remove_content_type_name'),
     ]
 
