@@ -291,19 +291,27 @@ def price(ruleset, first_month, last_month, *, reason: str):
 
 
 def bulletins(ruleset) -> None:
-    from assessment import services
+    """The quarterly 通报 of every unit under `ruleset`: the figures, the .docx and the .xlsx, as the task makes them."""
+    from assessment import bulletins as service
+    from assessment.bulletin_making import bulletin_generate
     from assessment.models import Bulletin
+    from infohub.models import Role, User
 
-    bulletin = services.bulletin_request(ruleset=ruleset, kind=Bulletin.Kind.QUARTERLY,
-                                         first_month=dt.date(YEAR, 4, 1), last_month=dt.date(YEAR, 6, 1), actor=None)
-    timed("quarterly 通报 of all units, .docx and .xlsx", lambda: services.bulletin_generate(bulletin.pk))
+    director = User.objects.filter(roles__unit=ruleset.office, roles__role=Role.DIRECTOR).first()
+    bulletin = service.bulletin_request(ruleset=ruleset, kind=Bulletin.Kind.QUARTERLY, first_month=dt.date(YEAR, 4, 1),
+                                        last_month=dt.date(YEAR, 6, 1), actor=director)
+    Bulletin.objects.filter(pk=bulletin.pk).update(state=Bulletin.State.QUEUED)
+    timed("quarterly 通报 of all units (figures, .docx, .xlsx)", lambda: bulletin_generate(bulletin.pk))
+    bulletin.refresh_from_db()
+    print(f"  {bulletin.state}: .docx {bulletin.docx.size if bulletin.docx else 0:,} bytes, "
+          f".xlsx {bulletin.xlsx.size if bulletin.xlsx else 0:,} bytes; stages: {bulletin.stage}")
 
 
 def http_load(ruleset, editor) -> None:
     cookie = session_for(editor)
     month = f"{YEAR}-06"
     for label, path in (("monthly sheet page", f"/assessment/{ruleset.pk}/sheet/?month={month}"),
-                        ("monthly sheet API", f"/api/assessment/rule-sets/{ruleset.pk}/sheet/?month={month}")):
+                        ("monthly sheet API", f"/api/assessment/rulesets/{ruleset.pk}/sheet/?month={month}")):
         with gunicorn() as port:
             result = load(port, [[(path, cookie)] * 50 for _ in range(CLIENTS)], f"{label}, {CLIENTS} clients")
             print(result.report(), flush=True)
