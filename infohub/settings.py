@@ -292,6 +292,10 @@ SPECTACULAR_SETTINGS = {
         "TargetReplyEnum": "topics.models.Target.Reply",
         "BoardStateEnum": "topics.selectors.BOARD_STATES",
         "UnitKindEnum": "infohub.models.Unit.Kind",
+        "PricingKindEnum": "assessment.models.Pricing.Kind",
+        "PricingStateEnum": "assessment.models.Pricing.State",
+        "BulletinKindEnum": "assessment.models.Bulletin.Kind",
+        "BulletinStateEnum": "assessment.models.Bulletin.State",
     },
 }
 
