@@ -177,8 +177,7 @@ def rewrite_mark(*, item: Item, office: Unit, actor: User, note: str = "") -> Re
     """The office marks that it rewrote most of the item before using it: it earns the rule sets' `rewrite_share`
     of the item's adoption points, the item's units the rest (SPEC §9). Once per item and office (marking again
     returns the first mark). Every rule set in force whose jurisdiction holds the office or that prices the item's
-    unit is re-priced from the item's month (ROUTINE runs, after commit). Raises ValidationError naming `item` for an
-    item not filed or the office's own item."""
+    unit is re-priced from the item's month (ROUTINE runs, after commit). Raises ValidationError as rewrite_check."""
     note = clean_text(note or "").strip()[:200]
     rewrite_check(item=item, office=office)
     with transaction.atomic():
@@ -206,7 +205,7 @@ def rewrite_mark(*, item: Item, office: Unit, actor: User, note: str = "") -> Re
 def ruleset_activate(*, ruleset: RuleSet, actor: User, reason: str = "") -> RuleSet:
     """Put a rule set in force for its office and year (SPEC §9): the one in force before it, if any, is taken out of
     force, and the year so far is re-priced under the new rules (a REPRICE run, after commit; the old rule set's rows
-    stay in its own ledger). Raises ValidationError naming `reason` when there is none."""
+    stay in its own ledger). The reason (by default "Rule set put in force") goes with the audit row and the run."""
     reason = clean_text(reason or "").strip() or _("Rule set put in force")
     with transaction.atomic():
         ruleset = RuleSet.objects.select_for_update().select_related("office").get(pk=ruleset.pk)
