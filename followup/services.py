@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from infohub.models import Role, User
 from infohub.services import audit_record
 
-from . import calendar
+from . import calendar, delivery
 from .delivery import tell
 from .models import Notice, Obligation, Shortfall
 
@@ -71,8 +71,57 @@ def _done_keys(ob: Obligation) -> set[str]:
     if ob.pk is None:
         return set()
     prefix = f"{ob.round}:"
+    outbox = delivery.current()
+    ref = (_content_type(ob).pk, ob.pk)
+    if outbox is not None and ref in outbox.prepared:
+        return {key.removeprefix(prefix) for key in outbox.done.get(ref, ()) if key.startswith(prefix)}
     keys = Notice.objects.filter(content_type=_content_type(ob), object_id=ob.pk, key__startswith=prefix)
     return {key.removeprefix(prefix) for key in keys.values_list("key", flat=True)}
+
+
+def _audit(obj, **fields) -> None:
+    """An audit row (audit_record's arguments; a record in `data` stands for its id): deferred to the batch's flush in
+    a sweep batch, else written now."""
+    outbox = delivery.current()
+    if outbox is not None:
+        outbox.audit(obj, **fields)
+        return
+    data = fields.pop("data", None) or {}
+    audit_record(obj=obj, data={key: getattr(value, "pk", value) for key, value in data.items()}, **fields)
+
+
+def _save(ob: Obligation, fields: list[str]) -> None:
+    """`ob.save(update_fields=fields)`: deferred to the batch's flush in a sweep batch."""
+    outbox = delivery.current()
+    if outbox is not None:
+        outbox.save(ob, fields)
+    else:
+        ob.save(update_fields=fields)
+
+
+def _groups(ob: Obligation) -> list[tuple[str, int]]:
+    """Every (role, unit id) a step of `ob` may tell: the unit's clerks and director, the office's editors and
+    directors."""
+    return [*_unit_groups(ob), *_office_groups(ob)]
+
+
+def prepare_batch(model: type[Obligation], rows: list[Obligation]) -> None:
+    """Read, for a sweep batch's `rows`, what their steps would read one row at a time: the Notice keys done, the
+    standing records, the holders of the roles they tell — three statements for the batch. Call inside
+    `delivery.one_delivery_per_transaction(defer=True)`, before the rows' `advance`."""
+    outbox = delivery.current()
+    if outbox is None or not rows:
+        return
+    content_type = ContentType.objects.get_for_model(model)
+    ids = [row.pk for row in rows]
+    outbox.prepared.update((content_type.pk, pk) for pk in ids)
+    for object_id, key in Notice.objects.filter(content_type=content_type, object_id__in=ids).values_list(
+            "object_id", "key"):
+        outbox.done.setdefault((content_type.pk, object_id), set()).add(key)
+    outbox.standing.update(
+        (content_type.pk, object_id, kind) for object_id, kind in Shortfall.objects.filter(
+            content_type=content_type, object_id__in=ids, withdrawn_at=None).values_list("object_id", "kind"))
+    outbox.know_holders({pair for row in rows for pair in _groups(row)})
 
 
 def _set_next(ob: Obligation) -> None:
@@ -149,17 +198,27 @@ def reopen(ob: Obligation, *, due_at: datetime, at: datetime | None = None) -> N
 
 
 def record(ob: Obligation, *, kind: str, at: datetime, person: User | None = None) -> Shortfall | None:
-    """Put the obligation on record (a Shortfall of `kind`), once: None when a standing record of that kind exists."""
+    """Put the obligation on record (a Shortfall of `kind`), once: None when a standing record of that kind exists.
+    In a sweep batch the record is written at the batch's flush (its `pk` is None until then)."""
     content_type = _content_type(ob)
-    if Shortfall.objects.filter(content_type=content_type, object_id=ob.pk, kind=kind, withdrawn_at=None).exists():
+    outbox = delivery.current()
+    if outbox is not None and (content_type.pk, ob.pk) in outbox.prepared:
+        if (content_type.pk, ob.pk, kind) in outbox.standing:
+            return None
+    elif Shortfall.objects.filter(content_type=content_type, object_id=ob.pk, kind=kind, withdrawn_at=None).exists():
         return None
-    shortfall = Shortfall.objects.create(
+    shortfall = Shortfall(
         kind=kind, unit_id=ob.unit_id, office_id=ob.office_id, person=person or ob.followup_person(),
         content_type=content_type, object_id=ob.pk, subject=ob.followup_subject()[:300], due_at=ob.due_at,
         occurred_at=at, working_days_late=calendar.working_days_late(ob.due_at, at),
     )
-    audit_record(actor=None, action="shortfall.record", obj=shortfall, to_state=kind,
-                 data={"obligation": f"{content_type.app_label}.{content_type.model}#{ob.pk}"})
+    if outbox is not None:
+        outbox.shortfalls.append(shortfall)
+        outbox.standing.add((content_type.pk, ob.pk, kind))
+    else:
+        shortfall.save()
+    _audit(shortfall, actor=None, action="shortfall.record", to_state=kind,
+           data={"obligation": f"{content_type.app_label}.{content_type.model}#{ob.pk}"})
     return shortfall
 
 
@@ -192,7 +251,7 @@ def advance(ob: Obligation, *, at: datetime) -> bool:
         return False
     if not ob.is_open:
         ob.next_at, ob.next_step = None, ""
-        ob.save(update_fields=["next_at", "next_step"])
+        _save(ob, ["next_at", "next_step"])
         return False
     keys = [key for key, _at in ob.plan]
     start = keys.index(ob.next_step) if ob.next_step in keys else 0
@@ -204,16 +263,26 @@ def advance(ob: Obligation, *, at: datetime) -> bool:
         if key in done or (final and key.startswith("remind-")):
             continue
         recipients = _STEPS[key.split("-")[0]](ob, at=at, key=key, changed=changed)
-        Notice.objects.create(content_type=_content_type(ob), object_id=ob.pk, key=f"{ob.round}:{key}",
-                              recipients=recipients)
+        notice = Notice(content_type=_content_type(ob), object_id=ob.pk, key=f"{ob.round}:{key}")
+        outbox = delivery.current()
+        if outbox is not None:  # written at the batch's flush, with how many it told
+            outbox.notices.append((notice, recipients))
+            outbox.done.setdefault((notice.content_type_id, ob.pk), set()).add(notice.key)
+        else:
+            notice.recipients = recipients
+            notice.save()
     following = [(key, when) for key, when in ob.plan[start:] if parse_datetime(when) > at]
     ob.next_step, ob.next_at = (following[0][0], parse_datetime(following[0][1])) if following else ("", None)
-    ob.save(update_fields=changed)
+    _save(ob, changed)
     return True
 
 
 def _unit_groups(ob: Obligation) -> list[tuple[str, int]]:
     return [(Role.CLERK, ob.unit_id), (Role.DIRECTOR, ob.unit_id)]
+
+
+def _office_groups(ob: Obligation) -> list[tuple[str, int]]:
+    return [(Role.EDITOR, ob.office_id), (Role.DIRECTOR, ob.office_id)]
 
 
 def _remind(ob: Obligation, *, at: datetime, key: str, changed: list[str]) -> int:
@@ -222,7 +291,7 @@ def _remind(ob: Obligation, *, at: datetime, key: str, changed: list[str]) -> in
         "what": ob.followup_subject(), "office": ob.office, "due": _hm(ob.due_at), "days": left}
     count = tell(groups=_unit_groups(ob), people=[ob.signed_by] if ob.signed_by_id else [], obj=ob,
                  verb="followup.reminder", text=text, url=ob.followup_url(), sms=ob.followup_urgent())
-    audit_record(actor=None, action="followup.remind", obj=ob, data={"step": key, "round": ob.round})
+    _audit(ob, actor=None, action="followup.remind", data={"step": key, "round": ob.round})
     return count
 
 
@@ -235,7 +304,7 @@ def _chase(ob: Obligation, *, at: datetime, key: str, changed: list[str]) -> int
         "what": ob.followup_subject(), "office": ob.office, "due": _hm(ob.due_at)}
     count = tell(groups=_unit_groups(ob), people=[ob.signed_by] if ob.signed_by_id else [], obj=ob,
                  verb="followup.chase", text=text, url=ob.followup_url(), sms=True)
-    audit_record(actor=None, action="followup.chase", obj=ob, data={"round": ob.round, "due_at": ob.due_at.isoformat()})
+    _audit(ob, actor=None, action="followup.chase", data={"round": ob.round, "due_at": ob.due_at.isoformat()})
     return count
 
 
@@ -248,10 +317,10 @@ def _overdue(ob: Obligation, *, at: datetime, key: str, changed: list[str]) -> i
     label = Shortfall.Kind(type(ob).followup_overdue_kind).label
     text = _("%(kind)s on record: %(unit)s has not answered %(what)s, due by %(due)s.") % {
         "kind": label, "unit": ob.unit, "what": ob.followup_subject(), "due": _hm(ob.due_at)}
-    count = tell(groups=[(Role.EDITOR, ob.office_id), (Role.DIRECTOR, ob.office_id), (Role.DIRECTOR, ob.unit_id)],
+    count = tell(groups=[*_office_groups(ob), (Role.DIRECTOR, ob.unit_id)],
                  obj=ob, verb="followup.overdue", text=text, url=ob.followup_url())
-    audit_record(actor=None, action="followup.overdue", obj=ob,
-                 data={"round": ob.round, "shortfall": shortfall.pk if shortfall else None})
+    # the record itself, not its id: in a sweep batch the id is known at the flush
+    _audit(ob, actor=None, action="followup.overdue", data={"round": ob.round, "shortfall": shortfall})
     return count
 
 

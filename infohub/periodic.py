@@ -81,6 +81,13 @@ QUARANTINED = _Quarantined()
 _careful: ContextVar[bool] = ContextVar("periodic_careful", default=False)
 
 
+def careful() -> bool:
+    """Whether this batch runs again after it raised, each row's step in a savepoint of its own: a step that defers its
+    writes to the batch's end must then write them within its own step (its savepoint), so that a row whose writes
+    fail is rolled back and quarantined alone."""
+    return _careful.get()
+
+
 @dataclass(eq=False)
 class Job:
     """A periodic job over the rows of `model` (which has `quarantined_at` and `quarantine_error`)."""
