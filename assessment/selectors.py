@@ -573,11 +573,7 @@ def published_ranking(user, ruleset: RuleSet) -> dict | None:
     [{"unit_id", "unit_name", "score", "rank", …}]}]}, or None when nothing is issued (or visible) yet."""
     from .models import Bulletin
 
-    issued = Bulletin.objects.filter(ruleset=ruleset, state=Bulletin.State.ISSUED)
-    try:
-        issued = access.visible(user, issued)
-    except LookupError:  # 通报 are not under the access rule yet: nothing counts as published
-        return None
+    issued = access.visible(user, Bulletin.objects.filter(ruleset=ruleset, state=Bulletin.State.ISSUED))
     bulletin = issued.order_by("-issued_at", "-pk").first()
     if bulletin is None:
         return None

@@ -6,9 +6,11 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
 
 from assessment import selectors
-from assessment.models import Bulletin
+from assessment.models import Bulletin, BulletinRecipient
 from tests.assessment.handmade import THIS
 
 pytestmark = pytest.mark.django_db
@@ -123,13 +125,28 @@ def test_a_unit_sees_its_own_figures_and_the_ranking_only_as_issued(figures, cli
     html = page(client, figures.net.clerk, url, month_query)
     assert "东湖区委办公室" in html and "西岭县委办公室" not in html and "临江市应急管理局" not in html
     assert 'data-testid="nothing-issued"' in html
-    # when: the office issues a ranking (the 通报's figures as kept at issue)
-    from infohub import access
-
-    try:
-        access.facts_of(Bulletin)
-    except LookupError:
-        pytest.skip("通报 are not under the access rule yet (issue 16, point 4)")
+    # when: the office issues a ranking to 东湖 (the 通报's figures as kept at issue: not today's, 西岭 first)
+    issued = Bulletin.objects.create(
+        ruleset=figures.ruleset, office=figures.net.city, kind=Bulletin.Kind.MONTHLY, first_month=THIS,
+        last_month=THIS, title="临江市政务信息工作月度通报", state=Bulletin.State.ISSUED, issued_at=timezone.now(),
+        issued_by=figures.chain.city_director, year=THIS.year, number=1, number_label=f"临办通〔{THIS.year}〕1号",
+        docx_sha256="0" * 64, xlsx_sha256="0" * 64, figures={"groups": [{"group": "district", "label": "县（市、区）",
+            "rows": [{"unit_id": figures.net.other_county.pk, "unit": "西岭县委办公室", "rank": 1, "score": "30.00"},
+                     {"unit_id": figures.net.county.pk, "unit": "东湖区委办公室", "rank": 2, "score": "20.00"}]}]})
+    BulletinRecipient.objects.create(bulletin=issued, unit=figures.net.county, delivered_at=timezone.now())
+    # then 东湖's people see that ranking, their own row marked, and the chart of it; still no live rank
+    html = page(client, figures.net.clerk, url, month_query)
+    published = re.search(r'data-testid="published-district">(.*?)</table>', html, re.S).group(1)
+    assert "西岭县委办公室" in published and '<tr class="mine"><td class="num">2</td><td>东湖区委办公室' in published
+    assert "县（市、区）通报排名" in html and "临江市政务信息工作月度通报" in html
+    assert reverse("assessment:bulletin_detail", args=[issued.pk]) in html
+    api = APIClient()
+    api.force_authenticate(figures.net.clerk)
+    body = api.get(reverse("assessment-ruleset-ranking", args=[figures.ruleset.pk]), month_query).json()
+    assert body["published"]["groups"][0]["rows"][0]["unit_name"] == "西岭县委办公室"
+    assert [row["rank"] for row in body["rows"]] == [None]
+    # 西岭, to which it was not sent, sees no ranking of others
+    assert 'data-testid="nothing-issued"' in page(client, figures.net.other_clerk, url, month_query)
 
 
 def test_selectors_give_what_the_pages_show(figures):
