@@ -20,10 +20,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def _fresh_connections(app) -> None:
-    """Drop the app's broker connections and producers, so the next task is sent through the broker now configured."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Drop the app's broker connections and producers, so the next task is sent through the broker now configured.
+    kombu keeps its producer pools in a registry of its own (kombu.pools): closing the app's pool alone left a closed
+    one there, and every later test sending a task (Celery acquires a producer even when eager) failed with "Acquire
+    on closed pool"."""
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 
