@@ -48,6 +48,7 @@ from django.utils import timezone
 
 from alerts.models import Lapse
 from followup.models import Shortfall
+from infohub import listcache
 from infohub.models import Level, Unit
 from infohub.tree import nearest_above_at_sql
 from instructions.models import Instruction
@@ -608,6 +609,7 @@ def price(*, ruleset: RuleSet, first_month: date, last_month: date, pricing: Pri
         cursor.execute("DELETE FROM assessment_tally WHERE ruleset_id = %(ruleset)s AND month BETWEEN %(first)s "
                        "AND %(last)s", params)
         cursor.execute(TALLY, params)
+        listcache.changed(f"assessment:{ruleset.pk}")  # selectors.figures_scope_name: the kept sheets drawn anew
         cursor.execute("DROP TABLE " + ", ".join(TEMP_TABLES))
     return added, superseded
 

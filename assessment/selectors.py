@@ -283,6 +283,11 @@ def may_drill(user, ruleset: RuleSet, node: Unit) -> bool:
     return seen > 0 and seen == below.values("unit_id").distinct().count()
 
 
+def figures_scope_name(ruleset: RuleSet) -> str:
+    """The infohub.listcache scope of a rule set's figures: marked changed by every pricing run that writes them."""
+    return f"assessment:{ruleset.pk}"
+
+
 def figures_scope(user, ruleset: RuleSet) -> list[int] | None:
     """The units whose figures `user` sees under `ruleset`, as the selectors below take them: None — every unit of the
     rule set — for those who see it live (no list of thousands of ids to send), else the ids of their units

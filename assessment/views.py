@@ -15,11 +15,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from infohub import access, params
+from infohub import access, listcache, params
 from infohub.models import Level, Unit
 from infohub.roles import unit_ids_where
 
@@ -165,19 +166,30 @@ def sheet(request, pk):
     if errors:
         return render(request, "assessment/sheet.html", context, status=400)
     seen = selectors.figures_scope(request.user, ruleset)
-    page = Paginator(selectors.monthly_sheet(ruleset, month, unit_ids=seen), SHEET_PAGE).get_page(
-        params.page(request.GET.get("page")))
-    rows = list(page.object_list)
-    uses = selectors.adopted_by_publication(period, unit_ids=[row["unit_id"] for row in rows])
-    columns = sorted({(use["level"], use["ptype_id"], use["ptype_name"]) for use in uses},
-                     key=lambda c: (list(Level.values).index(c[0]), c[2]))
-    cells = {(use["unit_id"], use["level"], use["ptype_id"]): use for use in uses}
-    for row in rows:
-        row["by_publication"] = [{"level": level, "ptype_id": ptype, "use": cells.get((row["unit_id"], level, ptype))}
-                                 for level, ptype, _name in columns]
-    context.update({"rows": rows, "page": page, "columns": [{"level": level, "level_label": Level(level).label, "ptype_id": ptype,
-                                               "name": name} for level, ptype, name in columns],
-                    "year_query": {"period": "custom", "from": f"{month:%Y}-01", "to": f"{month:%Y-%m}"}})
+
+    def table() -> str:
+        page = Paginator(selectors.monthly_sheet(ruleset, month, unit_ids=seen), SHEET_PAGE).get_page(
+            params.page(request.GET.get("page")))
+        rows = list(page.object_list)
+        uses = selectors.adopted_by_publication(period, unit_ids=[row["unit_id"] for row in rows])
+        columns = sorted({(use["level"], use["ptype_id"], use["ptype_name"]) for use in uses},
+                         key=lambda c: (list(Level.values).index(c[0]), c[2]))
+        cells = {(use["unit_id"], use["level"], use["ptype_id"]): use for use in uses}
+        for row in rows:
+            row["by_publication"] = [{"level": level, "ptype_id": ptype,
+                                      "use": cells.get((row["unit_id"], level, ptype))}
+                                     for level, ptype, _name in columns]
+        return render_to_string("assessment/_sheet_table.html", {
+            **context, "rows": rows, "page": page,
+            "columns": [{"level": level, "level_label": Level(level).label, "ptype_id": ptype, "name": name}
+                        for level, ptype, name in columns],
+            "year_query": {"period": "custom", "from": f"{month:%Y}-01", "to": f"{month:%Y-%m}"}}, request=request)
+
+    # The table is kept (infohub.listcache) until a pricing run of the rule set changes its figures: a sheet is asked
+    # for again and again between the runs, and drawing it is most of the page's cost.
+    context["table"] = mark_safe(listcache.rendered(
+        "assessment-sheet", [selectors.figures_scope_name(ruleset), listcache.NAMES],
+        (ruleset.pk, month, "live" if seen is None else tuple(sorted(seen)), *listcache.reader_key(request)), table))
     return render(request, "assessment/sheet.html", context)
 
 

@@ -184,3 +184,35 @@ def test_a_long_group_shows_its_first_rows_and_pages_through_the_rest(figures, c
     assert f'<tr data-unit="{figures.net.other_county.pk}">' not in html
     second = page(client, figures.net.city_editor, url, {**month_query, "group": "district", "page": "2"})
     assert f'<tr data-unit="{figures.net.other_county.pk}">' in second and "临江市应急管理局" not in second
+
+
+@pytest.mark.django_db(transaction=True)  # kept rows are kept only outside a transaction that changed their scopes
+def test_the_sheet_is_kept_until_a_pricing_run_changes_its_figures(figures, client, month_query):
+    """The sheet's table is kept (infohub.listcache) between pricing runs; a run marks it changed."""
+    from assessment import pricing
+    from assessment.models import Pricing, Rule, Tally
+
+    url = reverse("assessment:sheet", args=[figures.ruleset.pk])
+
+    def month_total() -> str:
+        html = page(client, figures.net.city_editor, url, {"month": month_query["month"]})
+        row = re.search(rf'<tr data-unit="{figures.net.county.pk}">(.*?)</tr>', html, re.S).group(1)
+        return re.search(r"<strong><a [^>]*>([^<]*)</a></strong>", row).group(1)
+
+    assert month_total() == "11"
+    assert month_total() == "11"  # (the first request starts the scope's version, the second keeps the table)
+    # a write no pricing run made (the tallies are the runs' alone): the kept table does not see it
+    Tally.objects.filter(ruleset=figures.ruleset, unit=figures.net.county).update(points=99)
+    assert month_total() == "11"
+    # the rule changes and a run re-prices the month: 1 for the filing + 20 for the city's adoption
+    Rule.objects.filter(ruleset=figures.ruleset, fact="adopted").update(points=20)
+    run = Pricing.objects.create(ruleset=figures.ruleset, kind=Pricing.Kind.REPRICE, first_month=month_query_first(
+        month_query), last_month=month_query_first(month_query), reason="采用分值调整")
+    pricing.price(ruleset=figures.ruleset, first_month=run.first_month, last_month=run.last_month, pricing=run)
+    assert month_total() == "21"
+
+
+def month_query_first(month_query):
+    import datetime as dt
+
+    return dt.date.fromisoformat(month_query["month"] + "-01")
