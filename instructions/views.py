@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from followup.colour import colour_of
@@ -236,12 +237,18 @@ def assignment_act(request, pk, action):
     """sign (签收), feedback (progress or final, with attachments), extension (more time)."""
     assignment = selectors.assignment_for(request.user, pk)
     if action == "sign":
+        already = assignment.signed_at  # another tab, or a colleague, signed first: say so, not "signed"
         try:
-            services.sign_for(actor=request.user, assignment=assignment)
+            signed = services.sign_for(actor=request.user, assignment=assignment)
         except ActionRefused as refused:
             messages.error(request, refused.message)
         else:
-            messages.success(request, _("Signed for."))
+            if already is None:
+                messages.success(request, _("Signed for."))
+            else:
+                messages.info(request, _("Already signed for by %(who)s at %(when)s: nothing more to do.") % {
+                    "who": signed.signed_by or "—", "when": formats.date_format(
+                        timezone.localtime(already), "m-d H:i")})
         return redirect(assignment.get_absolute_url())
     if action == "feedback":
         form = FeedbackForm(request.POST, request.FILES)
@@ -270,6 +277,14 @@ def assignment_act(request, pk, action):
 
 
 FEEDBACK_ACTIONS = ("signoff", "redo", "resubmit", "accept", "return")
+# What each feedback action did, said after it (the trail says it too).
+FEEDBACK_DONE = {
+    "signoff": _lazy("Feedback signed off and sent to the office."),
+    "redo": _lazy("Feedback returned to its writer."),
+    "resubmit": _lazy("Feedback sent again."),
+    "accept": _lazy("Feedback accepted."),
+    "return": _lazy("Feedback returned to the unit to redo."),
+}
 
 
 @login_required
@@ -295,7 +310,7 @@ def feedback_act(request, pk, action):
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
     else:
-        messages.success(request, _("Done."))
+        messages.success(request, FEEDBACK_DONE[action])
     return redirect(feedback.assignment.get_absolute_url())
 
 

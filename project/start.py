@@ -17,6 +17,7 @@ from datetime import datetime
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from alerts import selectors as alerts
 from infohub.models import Role, User
@@ -47,7 +48,8 @@ class Section:
 class Task:
     """One thing to act on: what kind of task (`kind`, e.g. 催报), what (`title`, `report` 首报/续报二 when it is an
     emergency's report), where to act (`url`), by when (`due`, for a live countdown; `missed` once the deadline has
-    passed and was marked) and a note (a reason given, who asks)."""
+    passed and was marked, `missed_word` what such a task is called then: 迟报 for a report, 已逾期 for what is owed
+    an office) and a note (a reason given, who asks)."""
 
     kind: str
     title: str
@@ -56,6 +58,7 @@ class Task:
     note: str = ""
     report: str = ""
     missed: bool = False
+    missed_word: str = ""
 
 
 def month_start() -> datetime:
@@ -101,7 +104,7 @@ def _topic_requests(user: User, found: dict) -> list[Task]:
                  reverse("topics:request_detail", args=[target.request_id]) + f"#target-{target.pk}", target.due_at,
                  _("%(office)s asks %(unit)s") % {"office": target.request.office.name, "unit": target.unit.name}
                  + "：" + target_reason(target, now),
-                 missed=target.due_at <= now)
+                 missed=target.due_at <= now, missed_word=pgettext("follow-up colour", "Overdue"))
             for target in topics_start_page(user).get("topics_owed", ())]
 
 
@@ -109,7 +112,8 @@ def _instructions(user: User, found: dict) -> list[Task]:
     """Assignments of leader instructions my units owe that want action now: overdue or due today, returned by the
     office to redo, feedback the director returned — each with its reason."""
     return [Task(_("Instruction"), assignment.instruction.title, assignment.get_absolute_url(), assignment.due_at,
-                 assignment.reason, missed=assignment.due_at <= timezone.now())
+                 assignment.reason, missed=assignment.due_at <= timezone.now(),
+                 missed_word=pgettext("follow-up colour", "Overdue"))
             for assignment in instructions.clerk_tasks(user)]
 
 

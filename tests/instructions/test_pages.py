@@ -149,6 +149,7 @@ def test_the_clerks_start_page_lists_returned_and_overdue_assignments_with_the_r
     page = client.get(reverse("home")).content.decode()
     tasks = _section(page, "tasks")
     assert "已逾期2个工作日（应于09-30 18:00前反馈）" in tasks and "已催办" in tasks
+    assert 'data-late="已逾期 · ' in tasks and "迟报" not in tasks  # 迟报 is an emergency report's word, not this
     assert "已逾期" in _section(page, "owed")
 
 
@@ -225,3 +226,22 @@ def test_the_assign_form_and_the_admin_calendar_warn_of_a_year_nobody_knows(offi
     CalendarDay.objects.create(day=beijing(last + 1, 1, 1).date(), is_working_day=False, name="元旦")
     page = client.get(reverse("admin:followup_calendarday_changelist")).content.decode()
     assert f"到期日在{last + 1}年" not in page
+
+
+def test_a_second_signature_and_an_accepted_feedback_say_what_happened(office, client):
+    """Two tabs signing for one assignment: the second is told who signed and when, not "signed"; the office accepting
+    a feedback is told it was accepted, not "done"."""
+    from instructions import services
+
+    instruction = assigned(office)
+    lead = instruction.assignments.get(unit=office.county)
+    sign = reverse("instructions:assignment_act", args=[lead.pk, "sign"])
+    client.force_login(office.county_clerk)
+    first = client.post(sign, follow=True).content.decode()
+    assert "已签收。" in first
+    second = client.post(sign, follow=True).content.decode()
+    assert "签收，无需再签" in second and office.county_clerk.display_name in second and "已签收。" not in second
+    feedback = services.feedback_post(actor=office.county_director, assignment=lead, kind="final", text="已办结。")
+    client.force_login(office.editor)
+    page = client.post(reverse("instructions:feedback_act", args=[feedback.pk, "accept"]), follow=True).content.decode()
+    assert "反馈已采纳。" in page
