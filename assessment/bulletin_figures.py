@@ -194,8 +194,8 @@ def _totals(period: selectors.Period) -> dict:
 
 def _praise_and_criticism(groups: list[dict]) -> dict:
     """The units praised (the first `PRAISED_PER_GROUP` ranks of each group, with points, and still eligible for
-    awards) and criticised (the last `CRITICISED_PER_GROUP` of each group not praised, and every unit whose award
-    eligibility a lapse voided or whose year was zeroed), each with the reason printed."""
+    awards) and criticised (the last `CRITICISED_PER_GROUP` of each group, not praised nor tied with a unit above them,
+    and every unit whose award eligibility a lapse voided or whose year was zeroed), each with the reason printed."""
     praised, criticised = [], []
     for group in groups:
         rows = group["rows"]
@@ -205,7 +205,15 @@ def _praise_and_criticism(groups: list[dict]) -> dict:
                      "score": r["score"]} for r in top]
         named = {r["unit_id"] for r in top}
         count = len(rows)
-        foot = [r for r in rows[-CRITICISED_PER_GROUP:] if r["unit_id"] not in named] if count > PRAISED_PER_GROUP else []
+        foot = []
+        if count > PRAISED_PER_GROUP:
+            # The last rows by rank, not by position: a unit tied with one above the last rows is not "at the back"
+            # (0, 0, -20, -30 ranked 1, 1, 3, 4: the second 0 is first too), the units tied for the last place all are,
+            # and nobody is when all share the first place.
+            above = rows[-CRITICISED_PER_GROUP - 1]["rank"] if count > CRITICISED_PER_GROUP else 1
+            window = {r["unit_id"] for r in rows[-CRITICISED_PER_GROUP:]}
+            foot = [r for r in rows if r["unit_id"] not in named and r["rank"] > 1
+                    and (r["rank"] == rows[-1]["rank"] or (r["unit_id"] in window and r["rank"] > above))]
         for r in rows:
             reasons = []
             if r in foot:
