@@ -22,6 +22,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from infohub.models import Level, Unit
 from publications.models import PublicationType
@@ -323,7 +324,7 @@ class Bulletin(models.Model):
         RUNNING = "running", _("Being generated")
         READY = "ready", _("Ready for issue")
         FAILED = "failed", _("Failed")
-        ISSUED = "issued", _("Issued")
+        ISSUED = "issued", pgettext_lazy("bulletin state", "Issued")  # 已印发; "Issued" alone is the time (发布时间)
 
     ruleset = models.ForeignKey(RuleSet, verbose_name=_("rule set"), on_delete=models.PROTECT,
                                 related_name="bulletins")

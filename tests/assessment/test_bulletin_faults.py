@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from django.utils import translation
+from django.utils.translation import gettext
+
 from assessment import bulletin_figures
+from assessment.models import Bulletin
 
 
 def _row(unit_id, score, rank, *, voids_award=False):
@@ -37,3 +41,13 @@ def test_every_unit_tied_for_the_last_place_is_criticised_and_none_when_all_shar
     assert [r["unit_id"] for r in named["criticised"]] == [3, 4, 5, 6]
     group = {"label": "市直部门", "rows": [_row(n, "0.00", 1) for n in (1, 2, 3, 4)]}
     assert bulletin_figures._praise_and_criticism([group]) == {"praised": [], "criticised": []}
+
+
+def test_an_issued_bulletins_state_reads_issued_not_the_time_of_issue():
+    # "Issued" alone is the column of the time it was issued (发布时间); the state said "状态：发布时间" and the refusal to
+    # issue twice "这份通报的状态是“发布时间”".
+    with translation.override("zh-hans"):
+        assert str(Bulletin.State.ISSUED.label) == "已印发"
+        assert Bulletin(state=Bulletin.State.ISSUED).get_state_display() == "已印发"
+        assert dict(Bulletin.State.choices)["issued"] == "已印发"
+        assert gettext("Issued") == "发布时间"  # the time's label stays
