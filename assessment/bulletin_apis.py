@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -54,11 +55,11 @@ class BulletinRequestSerializer(serializers.Serializer):
     def validate(self, data):
         kind, period = data["kind"], data.get("period")
         if kind == Bulletin.Kind.MONTHLY and period is None:
-            raise serializers.ValidationError({"period": ["A monthly bulletin needs its month (1–12)."]})
+            raise serializers.ValidationError({"period": [_("A monthly bulletin needs its month (1–12).")]})
         if kind == Bulletin.Kind.QUARTERLY and (period is None or period > 4):
-            raise serializers.ValidationError({"period": ["A quarterly bulletin needs its quarter (1–4)."]})
+            raise serializers.ValidationError({"period": [_("A quarterly bulletin needs its quarter (1–4).")]})
         if kind == Bulletin.Kind.YEARLY and period is not None:
-            raise serializers.ValidationError({"period": ["The year-end ranking covers the whole year: no period."]})
+            raise serializers.ValidationError({"period": [_("The year-end ranking covers the whole year: no period.")]})
         return data
 
 

@@ -51,3 +51,17 @@ def test_an_issued_bulletins_state_reads_issued_not_the_time_of_issue():
         assert Bulletin(state=Bulletin.State.ISSUED).get_state_display() == "已印发"
         assert dict(Bulletin.State.choices)["issued"] == "已印发"
         assert gettext("Issued") == "发布时间"  # the time's label stays
+
+
+def test_the_apis_refusal_of_a_period_speaks_the_readers_language():
+    # POST /api/assessment/bulletins/ {"kind": "quarterly", "period": 5} answered "A quarterly bulletin needs its
+    # quarter (1–4)." to a Chinese reader.
+    from assessment.bulletin_apis import BulletinRequestSerializer
+
+    with translation.override("zh-hans"):
+        for body, reason in [({"kind": "monthly"}, "月度通报须指明月份（1–12）。"),
+                             ({"kind": "quarterly", "period": 5}, "季度通报须指明季度（1–4）。"),
+                             ({"kind": "yearly", "period": 1}, "年终考评涵盖全年，不需指明期间。")]:
+            serializer = BulletinRequestSerializer(data={"ruleset": 1, **body})
+            assert not serializer.is_valid()
+            assert serializer.errors["period"] == [reason]
