@@ -228,13 +228,16 @@ def bulletin_issue(*, bulletin: Bulletin, actor: User) -> Bulletin:
     row is written — all in one transaction. From then on the database refuses any change to it.
 
     Raises NotPermitted (not a director of the office), IllegalTransition (not ready: queued, being generated, failed,
-    or already issued), ActionRefused (its rule set re-priced the period after it was generated: generate it again)."""
+    or already issued), ActionRefused (a pricing run of its rule set changed the period's ledger rows after it was
+    generated: generate it again)."""
     with transaction.atomic():
         bulletin = Bulletin.objects.select_for_update(of=("self",)).select_related("office").get(pk=bulletin.pk)
         check("issue", actor, bulletin)
+        # A run that changed the period's rows; the routine runs every 15 minutes mostly change nothing, and counting
+        # them refused last month's bulletin a quarter of an hour after it was generated.
         repriced = Pricing.objects.filter(ruleset_id=bulletin.ruleset_id, state=Pricing.State.DONE,
                                           finished_at__gt=bulletin.generated_at, first_month__lte=bulletin.last_month,
-                                          last_month__gte=bulletin.first_month)
+                                          last_month__gte=bulletin.first_month).exclude(added=0, superseded=0)
         if repriced.exists():
             raise ActionRefused(_("The period was priced again after this bulletin was generated: generate it again "
                                   "before issuing it."))

@@ -277,11 +277,26 @@ def test_a_period_priced_again_after_generation_is_generated_again_before_issue(
     bulletin = _ready(world, django_capture_on_commit_callbacks)
     from django.utils import timezone
 
+    # a routine run that changed nothing (beat's every 15 minutes) does not hold the bulletin back
+    Pricing.objects.create(ruleset=world.ruleset, kind=Pricing.Kind.ROUTINE, first_month=FEB, last_month=MAR,
+                           state=Pricing.State.DONE, finished_at=timezone.now(), added=0, superseded=0)
     Pricing.objects.create(ruleset=world.ruleset, kind=Pricing.Kind.REPRICE, first_month=FEB, last_month=FEB,
-                           state=Pricing.State.DONE, finished_at=timezone.now())
+                           state=Pricing.State.DONE, finished_at=timezone.now(), added=1, superseded=1)
     with pytest.raises(ActionRefused, match="重新计分"):
         bulletins.bulletin_issue(bulletin=bulletin, actor=world.director)
     assert Bulletin.objects.get(pk=bulletin.pk).number is None
+
+
+def test_a_routine_run_that_changed_nothing_does_not_hold_the_bulletin_back(world,  # noqa: F811
+                                                                            django_capture_on_commit_callbacks):
+    # Beat prices the previous and the current month every 15 minutes: last month's bulletin, generated and read by the
+    # director a quarter of an hour later, was refused "该期间已重新计分" though no figure had moved.
+    from django.utils import timezone
+
+    bulletin = _ready(world, django_capture_on_commit_callbacks)
+    Pricing.objects.create(ruleset=world.ruleset, kind=Pricing.Kind.ROUTINE, first_month=FEB, last_month=MAR,
+                           state=Pricing.State.DONE, finished_at=timezone.now(), added=0, superseded=0)
+    assert bulletins.bulletin_issue(bulletin=bulletin, actor=world.director).state == Bulletin.State.ISSUED
 
 
 def test_the_figures_pages_show_a_unit_the_ranking_as_issued(world, django_capture_on_commit_callbacks):  # noqa: F811
