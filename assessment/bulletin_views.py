@@ -119,15 +119,16 @@ def bulletin_detail(request, pk):
     """A bulletin: what it covers, its state and progress (htmx polls the progress part every second while a worker
     makes it), its files, its figures (the first ranks of each group), and the actions open to me."""
     bulletin = bulletins.bulletin_for(request.user, pk)
+    stalled = bulletins.stalled(bulletin)  # its worker died: say so, and offer to generate it again
     context = {
-        "bulletin": bulletin,
+        "bulletin": bulletin, "stalled": stalled,
         "may_issue": bulletins.allows("issue", request.user, bulletin),
-        "may_regenerate": bulletins.allows("regenerate", request.user, bulletin),
+        "may_regenerate": bulletins.may_regenerate(request.user, bulletin),
     }
     if request.htmx:
         response = render(request, "assessment/_bulletin_progress.html", context)
-        if not bulletin.is_busy:
-            response["HX-Refresh"] = "true"  # done: the whole page, with its files and figures
+        if not bulletin.is_busy or stalled:
+            response["HX-Refresh"] = "true"  # done (or stopped): the whole page, with its files, figures and actions
         return response
     context["preview"] = _figures_preview(bulletin)
     context["number_label"] = bulletin.number_label or bulletin_figures.UNNUMBERED

@@ -29,6 +29,7 @@ from infohub.roles import unit_ids_where
 from infohub.services import audit_record
 
 from . import bulletin_docx, bulletin_figures, bulletin_xlsx
+from .bulletin_making import being_generated
 from .bulletin_making import stem as _stem
 from .models import Bulletin, BulletinCounter, BulletinRecipient, Pricing, RuleSet
 from .tasks import make_bulletin
@@ -47,7 +48,8 @@ RIGHTS: dict[str, tuple[Right, ...]] = {
     "request": (Right(role=Role.EDITOR, unit="office_id", role_refusal=_ASK),
                 Right(role=Role.DIRECTOR, unit="office_id", role_refusal=_ASK)),
     "regenerate": tuple(
-        Right(role=role, unit="office_id", states={"state": (Bulletin.State.READY, Bulletin.State.FAILED)},
+        Right(role=role, unit="office_id",  # and one left "being generated" by a worker that died: bulletin_regenerate
+              states={"state": (Bulletin.State.READY, Bulletin.State.FAILED, Bulletin.State.RUNNING)},
               role_refusal=_ASK,
               state_refusal=gettext_lazy("Only a bulletin that is ready or failed can be generated again; this one "
                                          "is “%(state)s”."))
@@ -80,6 +82,17 @@ def allows(action: str, user: User, obj) -> bool:
     except (NotPermitted, IllegalTransition):
         return False
     return True
+
+
+def stalled(bulletin: Bulletin) -> bool:
+    """Whether the bulletin says "being generated" but no worker is generating it (the one that did died: killed, out
+    of memory, past its hard time limit). One statement when it is being generated, none otherwise."""
+    return bulletin.state == Bulletin.State.RUNNING and not being_generated(bulletin.pk)
+
+
+def may_regenerate(user: User, bulletin: Bulletin) -> bool:
+    """Whether `user` may have the bulletin generated again now: ready, failed, or stalled (not while a worker makes it)."""
+    return allows("regenerate", user, bulletin) and (bulletin.state != Bulletin.State.RUNNING or stalled(bulletin))
 
 
 # --- reads ---------------------------------------------------------------------------------------------------------
@@ -166,20 +179,24 @@ def bulletin_request(*, ruleset: RuleSet, kind: str, first_month: dt.date, last_
             return bulletin
         stale = (existing.state == Bulletin.State.QUEUED and existing.queued_at is not None
                  and (timezone.now() - existing.queued_at).total_seconds() > REQUEUE_SECONDS)
-        if stale:  # a worker died with it, or the broker lost it: send it again
+        if stale or stalled(existing):  # a worker died with it, or the broker lost it: send it again
+            existing.state, existing.progress, existing.stage = Bulletin.State.QUEUED, 0, _("Waiting for a worker")
             existing.queued_at = timezone.now()
-            existing.save(update_fields=["queued_at"])
+            existing.save(update_fields=["state", "progress", "stage", "queued_at"])
             _send(existing)
         return existing
 
 
 def bulletin_regenerate(*, bulletin: Bulletin, actor: User) -> Bulletin:
-    """Generate an unissued bulletin again (the figures changed, or it failed): it is queued anew and its files are
-    made again. An issued bulletin never is (IllegalTransition; a new one is asked for instead). Raises NotPermitted,
-    IllegalTransition, ActionRefused (a failed one whose period already has another bulletin under way)."""
+    """Generate an unissued bulletin again (the figures changed, it failed, or the worker generating it died): it is
+    queued anew and its files are made again. An issued bulletin never is (IllegalTransition; a new one is asked for
+    instead). Raises NotPermitted, IllegalTransition, ActionRefused (a failed one whose period already has another
+    bulletin under way; one a worker is generating now)."""
     with transaction.atomic():
         bulletin = Bulletin.objects.select_for_update().select_related("office").get(pk=bulletin.pk)
         check("regenerate", actor, bulletin)
+        if bulletin.state == Bulletin.State.RUNNING and not stalled(bulletin):
+            raise ActionRefused(_("This bulletin is being generated now: wait until it is ready."))
         from_state = bulletin.state
         bulletin.state, bulletin.progress, bulletin.stage, bulletin.error = (
             Bulletin.State.QUEUED, 0, _("Waiting for a worker"), "")

@@ -31,8 +31,9 @@ def routine_pricing() -> list[int]:
 @shared_task(soft_time_limit=270, time_limit=300, acks_late=True)
 def make_bulletin(bulletin_id: int) -> None:
     """Generate a queued 通报's figures, .docx and .xlsx (assessment.bulletin_making.bulletin_generate). A soft time limit
-    is recorded as the bulletin's failure ("生成超时"); the hard one ends the process (the bulletin then stays queued,
-    sent again when asked for after bulletins.REQUEUE_SECONDS)."""
+    is recorded as the bulletin's failure ("生成超时"); the hard one ends the process, as a killed or lost worker does: the
+    bulletin, left "being generated" with nobody holding its generation lock, is taken up by the message delivered
+    again (acks_late), or when it is asked for or generated again (its page says it stopped)."""
     from .bulletin_making import bulletin_generate
 
     bulletin_generate(bulletin_id)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from django.utils import translation
+import psycopg
+import pytest
+from django.db import connection
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from assessment import bulletin_figures
+from assessment import bulletin_figures, bulletin_making, bulletins
 from assessment.models import Bulletin
+from infohub.errors import ActionRefused
+from tests.publications.conftest import _no_exports_at_signing, pubs  # noqa: F401  (fixtures)
+
+from .bulletin_world import FEB, JAN, MAR, world  # noqa: F401  (a fixture)
 
 
 def _row(unit_id, score, rank, *, voids_award=False):
@@ -65,3 +72,78 @@ def test_the_apis_refusal_of_a_period_speaks_the_readers_language():
             serializer = BulletinRequestSerializer(data={"ruleset": 1, **body})
             assert not serializer.is_valid()
             assert serializer.errors["period"] == [reason]
+
+
+# --- a worker that dies while it generates a bulletin ---------------------------------------------------------------
+
+
+@pytest.fixture
+def other_session():
+    """A second database session (as another worker's), for holding a bulletin's generation lock."""
+    settings = connection.settings_dict
+    with psycopg.connect(dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"] or None,
+                         host=settings["HOST"] or None, port=settings["PORT"] or None, autocommit=True) as session:
+        yield session
+
+
+def _left_running(world, kind=Bulletin.Kind.QUARTERLY, first=JAN, last=MAR):  # noqa: F811
+    """The state a worker killed while generating leaves: "being generated", 30 %, and nobody generating it."""
+    bulletin = Bulletin.objects.create(ruleset=world.ruleset, office=world.ruleset.office, kind=kind,
+                                       first_month=first, last_month=last, title="关于……的通报", requested_by=world.editor,
+                                       queued_at=timezone.now(), started_at=timezone.now(),
+                                       state=Bulletin.State.RUNNING, progress=30, stage="正在生成Word文件")
+    return bulletin
+
+
+def test_a_bulletin_left_being_generated_by_a_dead_worker_is_taken_up_again(world):  # noqa: F811
+    # The tester killed the worker's pool process at "正在生成Word文件 30%": the task came back (acks_late) but found the
+    # bulletin not queued and returned, and the page said 30 % for ever — asking again answered the same bulletin and
+    # "重新生成" was refused ("只有已生成或生成失败的通报可以重新生成").
+    bulletin = _left_running(world)
+    assert bulletins.stalled(bulletin)
+    assert bulletins.may_regenerate(world.editor, bulletin)
+    bulletin_making.bulletin_generate(bulletin.pk)  # the message delivered again
+    bulletin.refresh_from_db()
+    assert (bulletin.state, bulletin.progress) == ("ready", 100) and bulletin.docx and bulletin.xlsx
+    assert not bulletins.stalled(bulletin)
+
+
+def test_asking_again_or_generating_again_restarts_a_stalled_bulletin(world,  # noqa: F811
+                                                                      django_capture_on_commit_callbacks):
+    bulletin = _left_running(world)
+    with django_capture_on_commit_callbacks(execute=True):  # the task runs after the commit
+        again = bulletins.bulletin_request(ruleset=world.ruleset, kind=Bulletin.Kind.QUARTERLY, first_month=JAN,
+                                           last_month=MAR, actor=world.editor)
+    assert again.pk == bulletin.pk
+    assert Bulletin.objects.get(pk=bulletin.pk).state == "ready"
+    stalled = _left_running(world, Bulletin.Kind.MONTHLY, FEB, FEB)
+    with django_capture_on_commit_callbacks(execute=True):
+        bulletins.bulletin_regenerate(bulletin=stalled, actor=world.editor)
+    assert Bulletin.objects.get(pk=stalled.pk).state == "ready"
+
+
+def test_a_bulletin_a_live_worker_generates_is_left_to_it(world, other_session,  # noqa: F811
+                                                          django_capture_on_commit_callbacks):
+    bulletin = _left_running(world)
+    other_session.execute("SELECT pg_advisory_lock(%s, %s)", [bulletin_making.LOCK_CLASS, bulletin.pk])
+    assert not bulletins.stalled(bulletin) and not bulletins.may_regenerate(world.editor, bulletin)
+    bulletin_making.bulletin_generate(bulletin.pk)  # a second delivery while the first worker works: left alone
+    assert Bulletin.objects.get(pk=bulletin.pk).progress == 30
+    with pytest.raises(ActionRefused, match="正在生成"):
+        bulletins.bulletin_regenerate(bulletin=bulletin, actor=world.editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        bulletins.bulletin_request(ruleset=world.ruleset, kind=Bulletin.Kind.QUARTERLY, first_month=JAN, last_month=MAR,
+                                   actor=world.editor)
+    assert Bulletin.objects.get(pk=bulletin.pk).progress == 30  # not sent again
+
+
+def test_the_page_of_a_stalled_bulletin_says_so_and_offers_to_generate_it_again(world, client):  # noqa: F811
+    bulletin = _left_running(world)
+    client.force_login(world.editor)
+    with translation.override("zh-hans"):
+        page = client.get(f"/assessment/bulletins/{bulletin.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        poll = client.get(f"/assessment/bulletins/{bulletin.pk}/", HTTP_HX_REQUEST="true")
+    html = page.content.decode()
+    assert 'data-testid="bulletin-stalled"' in html and "生成中断" in html and 'data-testid="regenerate"' in html
+    assert "hx-get" not in html.split('id="bulletin-progress"')[1].split(">")[0]  # no more polling
+    assert poll["HX-Refresh"] == "true"

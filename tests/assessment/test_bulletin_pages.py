@@ -15,6 +15,7 @@ from assessment.models import Bulletin
 from tests.publications.conftest import _no_exports_at_signing, pubs  # noqa: F401  (fixtures)
 
 from .bulletin_world import YEAR, world  # noqa: F401  (a fixture)
+from .test_bulletin_faults import other_session  # noqa: F401  (a fixture: a second database session)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,13 +69,15 @@ def test_asking_following_downloading_and_issuing_on_the_pages(world, client,  #
     assert client.get(f"/assessment/bulletins/{bulletin.pk}/download/xlsx/").status_code == 200
 
 
-def test_the_progress_part_polls_while_a_worker_makes_it(world, client):  # noqa: F811
-    from assessment import bulletins
+def test_the_progress_part_polls_while_a_worker_makes_it(world, client, other_session):  # noqa: F811
+    from assessment import bulletin_making, bulletins
 
     bulletin = bulletins.bulletin_request(ruleset=world.ruleset, kind="quarterly",  # no commit: nothing runs it
                                           first_month=bulletins.bulletin_figures.dt.date(YEAR, 1, 1),
                                           last_month=bulletins.bulletin_figures.dt.date(YEAR, 3, 1), actor=world.editor)
     Bulletin.objects.filter(pk=bulletin.pk).update(state="running", progress=35, stage="正在生成Word文件（总体情况）")
+    # a worker making it holds its generation lock (without one, the bulletin was left by a worker that died)
+    other_session.execute("SELECT pg_advisory_lock(%s, %s)", [bulletin_making.LOCK_CLASS, bulletin.pk])
     client.force_login(world.editor)
     part = client.get(f"/assessment/bulletins/{bulletin.pk}/", HTTP_HX_REQUEST="true")
     html = part.content.decode()
