@@ -94,6 +94,15 @@ def test_the_drill_down_goes_from_the_office_to_each_branch(figures, client):
     assert any(f"area={figures.net.county.pk}" in link for link in links)
 
 
+def test_a_unit_with_no_branches_drills_to_its_own_figures_without_saying_there_are_none(figures, client, month_query):
+    # A direct point's clerk at his drill-down read "本期无数据。" above his own row of figures.
+    department = figures.department
+    html = page(client, figures.net.city_editor, reverse("assessment:drill", args=[figures.ruleset.pk]),
+                {**month_query, "unit": department.pk})
+    assert 'data-testid="no-figures"' not in html
+    assert f"{department.name}本级" in html
+
+
 @pytest.mark.parametrize("query, parameter", [
     ({"period": "month", "month": f"{THIS.year}-13"}, "2026-13"),
     ({"period": "month", "month": f"{THIS.year + 1}-01"}, "month"),
