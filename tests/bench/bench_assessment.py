@@ -301,10 +301,17 @@ def bulletins(ruleset) -> None:
     bulletin = service.bulletin_request(ruleset=ruleset, kind=Bulletin.Kind.QUARTERLY, first_month=dt.date(YEAR, 4, 1),
                                         last_month=dt.date(YEAR, 6, 1), actor=director)
     Bulletin.objects.filter(pk=bulletin.pk).update(state=Bulletin.State.QUEUED)
-    timed("quarterly 通报 of all units (figures, .docx, .xlsx)", lambda: bulletin_generate(bulletin.pk))
+    timed("quarterly 通报 of all units, the whole task (figures, .docx, .xlsx, saved)",
+          lambda: bulletin_generate(bulletin.pk))
     bulletin.refresh_from_db()
     print(f"  {bulletin.state}: .docx {bulletin.docx.size if bulletin.docx else 0:,} bytes, "
-          f".xlsx {bulletin.xlsx.size if bulletin.xlsx else 0:,} bytes; stages: {bulletin.stage}")
+          f".xlsx {bulletin.xlsx.size if bulletin.xlsx else 0:,} bytes", flush=True)
+    from assessment import bulletin_docx, bulletin_figures, bulletin_xlsx
+
+    figures = timed("  its figures (a few aggregate statements)", lambda: bulletin_figures.collect(
+        ruleset, bulletin.kind, bulletin.first_month, bulletin.last_month))
+    timed("  its .docx", lambda: bulletin_docx.build(figures, progress=lambda stage: None))
+    timed("  its .xlsx", lambda: bulletin_xlsx.build(figures))
 
 
 def http_load(ruleset, editor) -> None:
@@ -313,5 +320,7 @@ def http_load(ruleset, editor) -> None:
     for label, path in (("monthly sheet page", f"/assessment/{ruleset.pk}/sheet/?month={month}"),
                         ("monthly sheet API", f"/api/assessment/rulesets/{ruleset.pk}/sheet/?month={month}")):
         with gunicorn() as port:
+            # each worker's first request imports and compiles what the page needs (seconds): not what a user waits
+            load(port, [[(path, cookie)] * 3 for _ in range(CLIENTS)], f"{label}, warming up")
             result = load(port, [[(path, cookie)] * 50 for _ in range(CLIENTS)], f"{label}, {CLIENTS} clients")
             print(result.report(), flush=True)
