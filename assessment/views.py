@@ -135,7 +135,9 @@ def overview(request, pk):
             table["mine"] = mine
     own = [row for row in rows if row["unit_id"] in mine]
     median_chart = None
-    if len(own) == 1:
+    # The group's median is drawn from every unit's live figures: before a 通报 is issued only those who see the live
+    # ranking see it (in a small group a median is another unit's own score).
+    if len(own) == 1 and context["live"]:
         unit = Unit.objects.get(pk=own[0]["unit_id"])
         median_chart = _svg(charts.against_median(selectors.against_median(period, unit), unit_name=unit.name))
     context.update({
@@ -214,7 +216,8 @@ def unit_detail(request, pk, unit_pk):
         "uses": selectors.adopted_by_publication(period, unit_ids=[unit.pk]),
         "people": selectors.person_stats(period, unit_ids=[unit.pk]),
         "adoptions_chart": _svg(charts.adoptions_per_month(selectors.adoptions_by_month(period, unit_ids=[unit.pk]))),
-        "median_chart": _svg(charts.against_median(selectors.against_median(period, unit), unit_name=unit.name)),
+        "median_chart": _svg(charts.against_median(selectors.against_median(period, unit), unit_name=unit.name))
+        if context["live"] else None,  # the group's live median: see the overview
         "on_time_chart": _svg(charts.on_time_rate(selectors.on_time_by_month(
             period.first_month, period.last_month, unit_ids=[unit.pk]))),
         "may_drill": selectors.may_drill(request.user, ruleset, unit) and Unit.objects.filter(parent=unit).exists(),
