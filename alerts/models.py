@@ -241,14 +241,15 @@ class Escalation(models.Model):
         """What the key means to a reader: "Reminder at half time", "Reminder 30 minutes before the deadline",
         "Deadline passed: escalated" (a second breach of a moved clock counted), "Not acknowledged: escalation 2"."""
         kind, _dash, number = self.key.partition("-")
+        number = number if number.isascii() and number.isdigit() else ""  # "²".isdigit() is True: ASCII digits only
         if kind == "half":
             return str(_("Reminder at half time"))
-        if kind == "before" and number.isdigit():
+        if kind == "before" and number:
             return str(_("Reminder %(minutes)s minutes before the deadline") % {"minutes": number})
         if kind == "breach":
             return str(_("Deadline passed: escalated") if not number else
                        _("Deadline passed again: escalation %(n)s") % {"n": number})
-        if kind == "ack" and number.isdigit():
+        if kind == "ack" and number:
             return str(_("Not acknowledged: escalation %(n)s") % {"n": number})
         return self.key
 
