@@ -182,6 +182,9 @@ class Clock(models.Model):
             # The urgent queue: an office's open clocks by time left.
             models.Index(fields=["office", "due_at", "id"], condition=models.Q(stopped_at__isnull=True),
                          name="clock_queue"),
+            # A unit's clocks that fell due in a period: the on-time rate of its reports (assessment's figures and
+            # 通报, assessment.selectors.on_time_by_month), read by unit and a range of due times.
+            models.Index(fields=["unit", "due_at"], name="clock_unit_due"),
         ]
 
     def __str__(self) -> str:
