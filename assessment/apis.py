@@ -31,7 +31,6 @@ from . import periods, selectors
 from .models import Entry, Fact, Pricing, Rule, RuleSet
 
 BIGINT = {"min_value": 1, "max_value": 2**63 - 1}
-MONTH_PATTERN = r"^\d{4}-\d{2}$"
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input: `errors` names each parameter and the reason."),
     404: OpenApiResponse(ErrorSerializer, description="No such rule set, unit or row visible to this user."),
@@ -42,16 +41,22 @@ POINTS = {"max_digits": 12, "decimal_places": 2}
 # --- query parameters -------------------------------------------------------------------------------------------
 
 
+def _month_field(help_text: str) -> serializers.CharField:
+    # Text here: the month is read by assessment.periods, the pages' parser, so both accept and refuse the same
+    # (2026-3 and 2026-03 alike; a bad one is 400 naming the parameter, from there).
+    return serializers.CharField(required=False, allow_blank=True, max_length=20, help_text=help_text)
+
+
 class PeriodQuerySerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=periods.KINDS, required=False,
                                      help_text="month, quarter, year (default) or custom (from–to).")
-    month = serializers.RegexField(MONTH_PATTERN, required=False, help_text="YYYY-MM, a month of the rule set's year.")
-    quarter = serializers.IntegerField(required=False, min_value=1, max_value=4)
+    month = _month_field("YYYY-MM or YYYY-M, a month of the rule set's year.")
+    quarter = serializers.CharField(required=False, allow_blank=True, max_length=4, help_text="1–4 (period=quarter).")
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.RegexField(MONTH_PATTERN, required=False, help_text="YYYY-MM (period=custom).")
-        fields["to"] = serializers.RegexField(MONTH_PATTERN, required=False, help_text="YYYY-MM (period=custom).")
+        fields["from"] = _month_field("YYYY-MM or YYYY-M (period=custom).")
+        fields["to"] = _month_field("YYYY-MM or YYYY-M (period=custom).")
         return fields
 
 
@@ -60,8 +65,7 @@ class UnitQuerySerializer(PeriodQuerySerializer):
 
 
 class SheetQuerySerializer(serializers.Serializer):
-    month = serializers.RegexField(MONTH_PATTERN, required=False,
-                                   help_text="YYYY-MM (default: this month, within the rule set's year).")
+    month = _month_field("YYYY-MM or YYYY-M (default: this month, within the rule set's year).")
 
 
 class LedgerQuerySerializer(UnitQuerySerializer):

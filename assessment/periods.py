@@ -3,11 +3,14 @@ the pages and the API, so both refuse the same nonsense the same way.
 
 Query parameters (all optional):
 * `period`: "month", "quarter", "year" (default) or "custom";
-* `month`: "YYYY-MM" (with period=month; alone it means period=month);
+* `month`: "YYYY-MM" or "YYYY-M" (with period=month; alone it means period=month);
 * `quarter`: 1–4 (with period=quarter);
-* `from`, `to`: "YYYY-MM" (with period=custom), `from` ≤ `to`.
-Every month must fall in the rule set's year (a rule set prices one year). Anything else raises ValidationError
-naming the parameter: the page answers 400 with the reason beside the chooser, the API 400 with `errors`.
+* `from`, `to`: "YYYY-MM" or "YYYY-M" (with period=custom), `from` ≤ `to`.
+Values are read as people type them (infohub.text.clean_text: full-width digits are digits, invisible characters
+go, the ends are trimmed), then only ASCII digits count: "２０２６-３" is March 2026, "٢٠٢٦-٣" is no month. Every month
+must fall in the rule set's year (a rule set prices one year). Anything else raises ValidationError naming the
+parameter: the page answers 400 with the reason beside the chooser, the API 400 with `errors` — the pages and the API
+call the same parser (the API's query serializers take the values as text and leave them to it).
 """
 from __future__ import annotations
 
@@ -18,20 +21,31 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from infohub.text import clean_text
+
 from .models import RuleSet
 from .selectors import Period, quarter_months
 
 KINDS = ("month", "quarter", "year", "custom")
-MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+MONTH = re.compile(r"^([0-9]{4})-([0-9]{1,2})$", re.ASCII)  # ASCII digits only: "٢".isdigit() is True too
+QUARTER = re.compile(r"^0?([1-4])$", re.ASCII)
 PARAMETERS = ("period", "month", "quarter", "from", "to")
 
 
+def _typed(value) -> str:
+    """A query value as people type it, normalised: full-width digits → ASCII, invisible characters gone, ends trimmed
+    (the request middleware does this for every query string already; a service or a test may call in directly)."""
+    return clean_text(str(value if value is not None else "")).strip()
+
+
 def parse_month(value: str, *, name: str, year: int) -> dt.date:
-    """"2026-03" → date(2026, 3, 1). Raises ValidationError({name: [...]}) for anything that is no month of `year`."""
-    match = MONTH.match((value or "").strip())
+    """"2026-03", "2026-3", "２０２６-０３" → date(2026, 3, 1). Raises ValidationError({name: [...]}) for anything that is
+    no month of `year`."""
+    typed = _typed(value)
+    match = MONTH.match(typed)
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValidationError({name: [_("“%(value)s” is not a month: write it as YYYY-MM, e.g. %(year)d-03.") % {
-            "value": value[:20], "year": year}]})
+            "value": typed[:20], "year": year}]})
     month = dt.date(int(match.group(1)), int(match.group(2)), 1)
     if month.year != year:
         raise ValidationError({name: [_("The rule set prices %(year)d only: choose a month of %(year)d.") % {
@@ -50,7 +64,7 @@ def last_month_with_figures(ruleset: RuleSet, today: dt.date | None = None) -> d
 def period_from(ruleset: RuleSet, data: Mapping) -> Period:
     """The Period `data` (a QueryDict or dict) asks for, under `ruleset`. Raises ValidationError({parameter: [reason]})."""
     year = ruleset.year
-    kind = (data.get("period") or "").strip()
+    kind = _typed(data.get("period"))
     if not kind:
         kind = "month" if data.get("month") else "custom" if (data.get("from") or data.get("to")) else "year"
     if kind not in KINDS:
@@ -61,10 +75,10 @@ def period_from(ruleset: RuleSet, data: Mapping) -> Period:
         month = parse_month(data["month"], name="month", year=year)
         return Period(ruleset, month, month)
     if kind == "quarter":
-        quarter = (data.get("quarter") or "").strip()
-        if quarter not in ("1", "2", "3", "4"):
+        quarter = QUARTER.match(_typed(data.get("quarter")))
+        if quarter is None:
             raise ValidationError({"quarter": [_("Choose a quarter from 1 to 4.")]})
-        return Period(ruleset, *quarter_months(year, int(quarter)))
+        return Period(ruleset, *quarter_months(year, int(quarter.group(1))))
     if kind == "custom":
         errors = {}
         months = {}
