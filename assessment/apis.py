@@ -22,9 +22,10 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from infohub import access
+from infohub import access, listcache
 from infohub.api_errors import ErrorSerializer
 from infohub.models import Level, Unit
+from infohub.pagination import ApiPagination
 from infohub.roles import unit_ids_where
 
 from . import periods, selectors
@@ -66,6 +67,7 @@ class UnitQuerySerializer(PeriodQuerySerializer):
 
 class SheetQuerySerializer(serializers.Serializer):
     month = _month_field("YYYY-MM or YYYY-M (default: this month, within the rule set's year).")
+    page = serializers.IntegerField(required=False, min_value=1, help_text="A page of 100 units (default 1).")
 
 
 class LedgerQuerySerializer(UnitQuerySerializer):
@@ -229,7 +231,16 @@ class SheetRowSerializer(serializers.Serializer):
 
 class SheetSerializer(serializers.Serializer):
     period = FiguresPeriodSerializer()
-    rows = SheetRowSerializer(many=True)
+    count = serializers.IntegerField(help_text="Units on the sheet, on every page.")
+    next = serializers.URLField(allow_null=True, help_text="The next page (`page=`), or null.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page, or null.")
+    rows = SheetRowSerializer(many=True, help_text="One page of units (100), by group and place in the tree.")
+
+
+class SheetPagination(ApiPagination):
+    """A sheet's page: as many units as the page shows (a province's sheet runs to hundreds of units)."""
+
+    page_size = 100
 
 
 class DrillRowSerializer(FiguresSerializer):
@@ -388,12 +399,25 @@ class RuleSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         period = _period(ruleset, {"period": "month", "month": wanted.get("month")
                                    or f"{periods.last_month_with_figures(ruleset):%Y-%m}"})
         seen = _seen(request.user, ruleset)
-        uses: dict[int, list] = {}
-        for use in selectors.adopted_by_publication(period, unit_ids=seen):
-            uses.setdefault(use["unit_id"], []).append(use)
-        rows = [{**row, "zeroed": row["zeroed_months"] > 0, "by_publication": uses.get(row["unit_id"], [])}
-                for row in selectors.monthly_sheet(ruleset, period.first_month, unit_ids=seen)]
-        return Response(SheetSerializer({"period": _period_data(period), "rows": rows}).data)
+
+        def answer() -> dict:
+            paginator = SheetPagination()
+            rows = paginator.paginate_queryset(selectors.monthly_sheet(ruleset, period.first_month, unit_ids=seen),
+                                               request, view=self)
+            uses: dict[int, list] = {}
+            for use in selectors.adopted_by_publication(period, unit_ids=[row["unit_id"] for row in rows]):
+                uses.setdefault(use["unit_id"], []).append(use)
+            rows = [{**row, "zeroed": row["zeroed_months"] > 0, "by_publication": uses.get(row["unit_id"], [])}
+                    for row in rows]
+            return SheetSerializer({"period": _period_data(period), "count": paginator.page.paginator.count,
+                                    "next": paginator.get_next_link(), "previous": paginator.get_previous_link(),
+                                    "rows": rows}).data
+
+        # Kept like the page's table (infohub.listcache) until a pricing run of the rule set changes its figures.
+        return Response(listcache.rendered(
+            "assessment-sheet-api", [selectors.figures_scope_name(ruleset), listcache.NAMES],
+            (ruleset.pk, period.first_month, "live" if seen is None else tuple(sorted(seen)), request.get_host(),
+             *listcache.reader_key(request)), answer))
 
     @extend_schema(summary="A node's figures and each branch below it, summed over its subtree",
                    parameters=[UnitQuerySerializer], responses={200: DrillSerializer, **ERRORS})

@@ -95,3 +95,54 @@ def test_a_unit_or_area_not_seen_is_404(figures, api):
     assert api.get(f"{base(figures)}/entries/", {"area": figures.chain.foreign_city.pk}).status_code == 404
     assert api.get(f"{base(figures)}/people/", {"unit": 2**63 - 1}).status_code == 404
     assert api.get(f"/api/assessment/rulesets/{figures.foreign_ruleset.pk}/ranking/").status_code == 404
+
+
+def test_the_sheet_comes_a_page_of_units_at_a_time(figures, api, monkeypatch):
+    """A province's sheet runs to hundreds of units: the API answers it a page at a time (100 units, as the page),
+    with the count and links to the other pages; a page that is no page is 400, one past the last 404."""
+    from assessment import apis
+
+    monkeypatch.setattr(apis.SheetPagination, "page_size", 2)
+    month = {"month": f"{THIS:%Y-%m}"}
+    first = api.get(f"{base(figures)}/sheet/", month).json()
+    assert first["count"] == 3 and len(first["rows"]) == 2 and first["previous"] is None
+    assert "page=2" in first["next"]
+    second = api.get(f"{base(figures)}/sheet/", {**month, "page": "2"}).json()
+    assert len(second["rows"]) == 1 and second["next"] is None and second["previous"]
+    assert {row["unit_name"] for row in first["rows"] + second["rows"]} == {
+        "东湖区委办公室", "西岭县委办公室", "临江市应急管理局"}
+    # the adoptions by publication still come with the units of the page they are on
+    county = next(row for row in first["rows"] + second["rows"] if row["unit_id"] == figures.net.county.pk)
+    assert [(u["ptype_name"], u["uses"]) for u in county["by_publication"]] == [("临江信息", 1)]
+    bad = api.get(f"{base(figures)}/sheet/", {**month, "page": "abc"})
+    assert bad.status_code == 400 and "page" in bad.json()["errors"]
+    assert api.get(f"{base(figures)}/sheet/", {**month, "page": "9"}).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)  # kept answers are kept only outside a transaction that changed their scopes
+def test_the_sheet_is_kept_until_a_pricing_run_changes_its_figures(figures, api):
+    """As the page's table: the API's sheet is kept (infohub.listcache) until a pricing run of the rule set."""
+    import datetime as dt
+
+    from assessment import pricing
+    from assessment.models import Pricing, Rule, Tally
+
+    def month_total() -> str:
+        body = api.get(f"{base(figures)}/sheet/", {"month": f"{THIS:%Y-%m}"}).json()
+        return next(row["points_month"] for row in body["rows"] if row["unit_id"] == figures.net.county.pk)
+
+    assert month_total() == "11.00"
+    assert month_total() == "11.00"  # (the first request starts the scope's version, the second keeps the answer)
+    Tally.objects.filter(ruleset=figures.ruleset, unit=figures.net.county).update(points=99)
+    assert month_total() == "11.00"  # a write no pricing run made: the kept answer does not see it
+    Rule.objects.filter(ruleset=figures.ruleset, fact="adopted").update(points=20)
+    month = dt.date(THIS.year, THIS.month, 1)
+    run = Pricing.objects.create(ruleset=figures.ruleset, kind=Pricing.Kind.REPRICE, first_month=month,
+                                 last_month=month, reason="采用分值调整")
+    pricing.price(ruleset=figures.ruleset, first_month=month, last_month=month, pricing=run)
+    assert month_total() == "21.00"
+    # another person's answer is never one kept for the city's editor: the county's clerk sees only the county
+    clerk = APIClient()
+    clerk.force_authenticate(figures.net.clerk)
+    rows = clerk.get(f"{base(figures)}/sheet/", {"month": f"{THIS:%Y-%m}"}).json()["rows"]
+    assert [row["unit_id"] for row in rows] == [figures.net.county.pk]

@@ -5,7 +5,8 @@ Prints: pricing the whole year once (the central office's rule set over every un
 a quarter after a rule change (target < 60 s), the year-end ranking of all units (target < 2 s), the monthly sheet of
 a province through the page and the API at 20 concurrent clients (p95 target < 300 ms), and the quarterly 通报 as
 .docx and .xlsx (target < 10 s each).
-BENCH_KEEP=1 keeps the data (and the priced ledger) for the next run, which then starts at once.
+BENCH_KEEP=1 keeps the data (and the priced ledger) for the next run, which then starts at once;
+BENCH_PARTS=ranking,reprice,bulletins,sheet picks the measurements.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from .common import fresh_database, gunicorn, load, session_for
 
 ITEMS = int(os.environ.get("BENCH_ITEMS", "2000000"))
 CLIENTS = 20
+# BENCH_PARTS picks what is measured once the year is priced (default: all of them).
+PARTS = set(os.environ.get("BENCH_PARTS", "ranking,reprice,bulletins,sheet").split(","))
 YEAR = 2026
 PROVINCES, PROVINCE_DEPARTMENTS, DIRECT_POINTS, CITIES, CITY_DEPARTMENTS, COUNTIES = 31, 17, 4, 10, 10, 19
 CENTRAL_DEPARTMENTS = 17  # 1 + 17 + 31 × (1 + 17 + 4 + 10 × (1 + 10 + 19)) = 10,000 units
@@ -253,19 +256,23 @@ def measure() -> None:
     for ruleset in (national, provincial):
         if not ruleset.pricings.filter(state="done").exists():
             timed(f"pricing the year, {ruleset.name}", lambda rs=ruleset: price(rs, *year, reason=""))
-    timed("ranking of all units for the year (selectors.ranking)",
-          lambda: len(selectors.ranking(selectors.Period(national, *year))))
-    timed("monthly sheet of a province (selectors.monthly_sheet, June)",
-          lambda: len(list(selectors.monthly_sheet(provincial, dt.date(YEAR, 6, 1)))))
-    # A rule change re-priced for a quarter: the city's standalone adoption is worth more.
-    rule = national.rules.filter(fact="adopted").order_by("pk").first()
-    rule.points += Decimal("1")
-    rule.save()
-    timed("re-pricing Q2 after a rule change", lambda: price(national, dt.date(YEAR, 4, 1), dt.date(YEAR, 6, 1),
-                                                             reason="基准：调整采用分值"))
-    bulletins(national)
-    editor = User.objects.get(username=f"{province.code}-{Role.EDITOR}")
-    http_load(provincial, editor)
+    if "ranking" in PARTS:
+        timed("ranking of all units for the year (selectors.ranking)",
+              lambda: len(selectors.ranking(selectors.Period(national, *year))))
+        timed("monthly sheet of a province (selectors.monthly_sheet, June)",
+              lambda: len(list(selectors.monthly_sheet(provincial, dt.date(YEAR, 6, 1)))))
+    if "reprice" in PARTS:
+        # A rule change re-priced for a quarter: the city's standalone adoption is worth more.
+        rule = national.rules.filter(fact="adopted").order_by("pk").first()
+        rule.points += Decimal("1")
+        rule.save()
+        timed("re-pricing Q2 after a rule change", lambda: price(national, dt.date(YEAR, 4, 1), dt.date(YEAR, 6, 1),
+                                                                 reason="基准：调整采用分值"))
+    if "bulletins" in PARTS:
+        bulletins(national)
+    if "sheet" in PARTS:
+        editor = User.objects.get(username=f"{province.code}-{Role.EDITOR}")
+        http_load(provincial, editor)
 
 
 def ensure_rule_set(office, shape: str):
