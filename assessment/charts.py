@@ -62,7 +62,16 @@ STYLE = {
 HIGHLIGHT, PLAIN, MEDIAN = "#c00000", "#8c8c8c", "#404040"
 
 PNG_DPI = 180
-MIN_SLOTS = 6  # bars per month are drawn at least this narrow
+# A month's bars are drawn no wider than when six months share the chart: a quarter or a single month fills the width
+# with its own months only (no empty months drawn after them) and its bars stay a month's width, not the page's.
+NARROWEST_SLOTS = 6
+
+
+def _month_axis(axes, count: int) -> float:
+    """Set the x axis to exactly the `count` months of the period (a quarter 3, a year 12) and answer the factor a
+    month's bar widths are drawn at (1 from six months on; for fewer, narrower, so a bar keeps a month's width)."""
+    axes.set_xlim(-0.6, count - 0.4)
+    return min(1.0, (count + 0.2) / (NARROWEST_SLOTS + 0.2))  # the axis spans count + 0.2 months
 
 
 def level_labels() -> dict[str, str]:
@@ -165,19 +174,19 @@ def adoptions_per_month(rows: Iterable[Mapping], *, title: str | None = None) ->
             _empty(axes, _("Nothing adopted in this period."))
             return Chart(figure, title)
         x = list(range(len(rows)))
+        narrow = _month_axis(axes, len(rows))
         bottom = [0.0] * len(rows)
         for level in LEVELS:
             values = [_number(row.get(f"adopted_{level}")) for row in rows]
             colour, hatch = STYLE[level]
             axes.bar(x, values, bottom=bottom, label=labels[level], color=colour, hatch=hatch, edgecolor="black",
-                     linewidth=0.6, width=0.65)
+                     linewidth=0.6, width=0.65 * narrow)
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         for position, total in zip(x, bottom, strict=True):
             if total:
                 axes.annotate(_figure_text(total), (position, total), xytext=(0, 2), textcoords="offset points",
                               ha="center", va="bottom", fontsize=9)
         axes.set_xticks(x, _month_labels([row.get("month") for row in rows]))
-        axes.set_xlim(-0.6, max(len(rows), MIN_SLOTS) - 0.4)  # a month or two: bars of a month's width, not the page's
         axes.set_ylabel(_("Items adopted"))
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_ylim(0, max(max(bottom) * 1.15, 1))
@@ -254,14 +263,14 @@ def on_time_rate(rows: Iterable[Mapping], *, title: str | None = None) -> Chart:
             _empty(axes, _("No emergency report was due in this period."))
             return Chart(figure, title)
         x = list(range(len(rows)))
+        half = 0.18 * _month_axis(axes, len(rows))
         on_time = [_number(row.get("on_time")) for row in rows]
         late = [_number(row.get("late")) for row in rows]
-        axes.bar([p - 0.18 for p in x], on_time, width=0.36, color="#a9d18e", edgecolor="black", linewidth=0.6,
+        axes.bar([p - half for p in x], on_time, width=2 * half, color="#a9d18e", edgecolor="black", linewidth=0.6,
                  label=_("Reported on time"))
-        axes.bar([p + 0.18 for p in x], late, width=0.36, color="#ff9999", edgecolor="black", linewidth=0.6,
+        axes.bar([p + half for p in x], late, width=2 * half, color="#ff9999", edgecolor="black", linewidth=0.6,
                  hatch="xx", label=_("Late"))
         axes.set_xticks(x, _month_labels([row.get("month") for row in rows]))
-        axes.set_xlim(-0.6, max(len(rows), MIN_SLOTS) - 0.4)
         axes.set_ylabel(_("Reports due"))
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         rates = [(o / (o + la)) if (o + la) else None for o, la in zip(on_time, late, strict=True)]
@@ -301,6 +310,7 @@ def against_median(rows: Iterable[Mapping], *, unit_name: str, title: str | None
             _empty(axes, _("No figures in this period."))
             return Chart(figure, title)
         x = list(range(len(rows)))
+        _month_axis(axes, len(rows))
         mine = [_number(row.get("points")) for row in rows]
         medians = [(p, _number(row["median"])) for p, row in zip(x, rows, strict=True) if row.get("median") is not None]
         axes.plot(x, mine, color=HIGHLIGHT, marker="o", linewidth=2, label=unit_name)

@@ -120,3 +120,39 @@ def test_text_in_the_data_is_escaped():
     svg = chart.svg()
     ET.fromstring(svg)
     assert "<script>" not in svg and "<b>" not in svg
+
+
+def _months(count: int, first: int = 1) -> list[dt.date]:
+    return [dt.date(2026, month, 1) for month in range(first, first + count)]
+
+
+def _bar_widths(chart) -> list[float]:
+    """The widths of a chart's bars as a share of the axis' width (what the page shows)."""
+    axes = chart.figure.axes[0]
+    low, high = axes.get_xlim()
+    return [round(bar.get_width() / (high - low), 4) for bar in axes.patches]
+
+
+@pytest.mark.parametrize("count, first", [(3, 4), (1, 3), (12, 1)], ids=["quarter", "month", "year"])
+def test_a_period_chart_draws_the_periods_months_only_across_the_whole_width(count, first):
+    # given: a quarter (April to June), a month or the year, each month with something to draw
+    months = _months(count, first)
+    adoptions = charts.adoptions_per_month([{"month": month, "adopted_county": 2, "adopted_city": 1}
+                                            for month in months])
+    on_time = charts.on_time_rate([{"month": month, "on_time": 3, "late": 1} for month in months])
+    median = charts.against_median([{"month": month, "points": Decimal(5), "median": Decimal(4)} for month in months],
+                                   unit_name="东湖区委办公室")
+    for chart in (adoptions, on_time, median):
+        axes = chart.figure.axes[0]
+        # then: the axis holds the period's months and no empty month beside them (a quarter was drawn on six slots)
+        assert axes.get_xlim() == pytest.approx((-0.6, count - 0.4))
+        assert [tick.get_text() for tick in axes.get_xticklabels()] == [f"{month.month}月" for month in months]
+
+
+def test_a_quarters_bars_keep_a_months_width():
+    # a quarter's bars are no wider on the page than a half year's: the months spread out, the bars do not swell
+    quarter = charts.adoptions_per_month([{"month": m, "adopted_county": 1} for m in _months(3)])
+    half = charts.adoptions_per_month([{"month": m, "adopted_county": 1} for m in _months(6)])
+    year = charts.adoptions_per_month([{"month": m, "adopted_county": 1} for m in _months(12)])
+    assert set(_bar_widths(quarter)) == set(_bar_widths(half))
+    assert max(_bar_widths(year)) < max(_bar_widths(half))
