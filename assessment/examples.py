@@ -1,13 +1,15 @@
 """Two example rule sets (SPEC §9), in the shape of real offices' published rules and different in shape, not only in
-numbers. The demo loads them (project.demo) and the tests price hand-made scenarios under them.
+numbers. The demo loads them (project.demo) and the tests price hand-made scenarios under them. Each is named for the
+office it is given to (`name_for`: 江南省委办公厅信息工作考核办法（示例 B）), whatever office its shape was taken from —
+the demo gives B to the province's committee office, and a rule set named for a government office sat on it.
 
 * `city_committee_rules` — a city committee office's 计分办法 (A): every publication counts; points for filing;
   adoptions by level, standalone or combined; instruction bonuses by the leader's level, no repeat for one level;
   topic requests answered and ignored; lapses, the false and concealed ones losing award eligibility; monthly quotas
   for counties and the city's departments; the office's share of an item it rewrote. Late facts land in the first
   month whose 通报 is not issued yet.
-* `provincial_government_rules` — a provincial government office's 考核办法 (B): only the highest publication counts
-  (a later higher one is topped up); no points for filing; items reported upward through the office are multiplied
+* `provincial_government_rules` — in the shape of a provincial government office's 考核办法 (B): only the highest
+  publication counts (a later higher one is topped up); no points for filing; items reported upward through the office are multiplied
   (province ×2, centre ×5); jointly filed items split evenly (合报均分); a direct-reporting point's points counted half
   for its county (挂钩分); two ignored topic requests zero the year; a cap on the year's total. Facts land in the
   month their item was filed.
@@ -34,6 +36,15 @@ B_SOURCE = ("参照某省人民政府办公厅政务信息工作考核办法：�
             "得分不超过 300 分。")
 
 
+def name_for(office: Unit, kind: str, letter: str) -> str:
+    """An example rule set's name, fitting the office that assesses under it: its name, 政务信息工作 for a government
+    office (信息工作 for a committee office and others), the kind of rules, the example's letter — 临江市委办公室信息工作
+    考核计分办法（示例 A）, 江南省人民政府办公厅政务信息工作考核办法（示例 B）. Within RuleSet.name's 100 characters."""
+    field = "政务信息工作" if office.kind == Unit.Kind.GOVERNMENT_OFFICE else "信息工作"
+    tail = f"{field}{kind}（示例 {letter}）"
+    return office.name[: 100 - len(tail)] + tail
+
+
 def rule(*, label: str, fact: str, points: D, **terms) -> dict:
     """One rule's fields: what it is printed as, the fact it prices, its points, and its conditions and terms (level,
     ptype, combined, forwarded, kind, group; multiplier, monthly_cap, quota, voids_award)."""
@@ -51,7 +62,7 @@ def city_committee_rules(*, office: Unit, year: int, actor: User | None = None, 
     "国办": PublicationType} when the central publications are known (中办 50/30, 国办 30/15); without them a central
     adoption is 30 (单条) or 15 (综合)."""
     ruleset = RuleSet.objects.create(
-        office=office, year=year, name="市委办公室政务信息考核计分办法（示例 A）", is_active=active,
+        office=office, year=year, name=name_for(office, "考核计分办法", "A"), is_active=active,
         counting=RuleSet.Counting.EVERY, placing=RuleSet.Placing.OPEN, joint_split=False,
         direct_share=D("0"), rewrite_share=D("0.3"), zero_after_ignored=0, year_cap=None, source=A_SOURCE,
         created_by=actor)
@@ -99,7 +110,7 @@ def provincial_government_rules(*, office: Unit, year: int, actor: User | None =
     adoptions count 10 (单条) or 5 (综合), others of the province 8 / 4; reported upward through the office ×2 at the
     province, ×5 at the centre (10 × 5 = 50); a central adoption that did not come through the office counts 30."""
     ruleset = RuleSet.objects.create(
-        office=office, year=year, name="省政府办公厅政务信息考核办法（示例 B）", is_active=active,
+        office=office, year=year, name=name_for(office, "考核办法", "B"), is_active=active,
         counting=RuleSet.Counting.HIGHEST, placing=RuleSet.Placing.FILED, joint_split=True,
         direct_share=D("0.5"), rewrite_share=D("0"), zero_after_ignored=2, year_cap=D("300"), source=B_SOURCE,
         created_by=actor)
