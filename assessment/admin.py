@@ -60,8 +60,8 @@ class RepriceForm(forms.Form):
 
 @admin.register(RuleSet)
 class RuleSetAdmin(admin.ModelAdmin):
-    list_display = ["name", "office", "year", "is_active", "counting", "placing", "joint_split", "direct_share",
-                    "zero_after_ignored", "year_cap"]
+    list_display = ["name", "office", "year", "is_active", "effective_from", "counting", "placing", "joint_split",
+                    "direct_share", "zero_after_ignored", "year_cap"]
     list_filter = ["year", "is_active", "counting", "placing"]
     search_fields = ["name", "office__name", "source"]
     raw_id_fields = ["office"]

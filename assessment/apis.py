@@ -125,8 +125,8 @@ class RuleSetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RuleSet
-        fields = ["id", "office", "office_name", "year", "name", "is_active", "counting", "placing", "joint_split",
-                  "direct_share", "rewrite_share", "zero_after_ignored", "year_cap", "source"]
+        fields = ["id", "office", "office_name", "year", "name", "is_active", "effective_from", "counting", "placing",
+                  "joint_split", "direct_share", "rewrite_share", "zero_after_ignored", "year_cap", "source"]
         read_only_fields = fields
 
 

@@ -17,6 +17,7 @@ the demo gives B to the province's committee office, and a rule set named for a 
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal as D
 
 from django.db import transaction
@@ -57,7 +58,7 @@ def _rules(ruleset: RuleSet, rows: list[dict]) -> list[Rule]:
 
 @transaction.atomic
 def city_committee_rules(*, office: Unit, year: int, actor: User | None = None, central_types: dict | None = None,
-                         active: bool = True) -> RuleSet:
+                         active: bool = True, effective_from: date | None = None) -> RuleSet:
     """Rule set A for `office` (a city committee office) and `year`. `central_types`: {"中办": PublicationType,
     "国办": PublicationType} when the central publications are known (中办 50/30, 国办 30/15); without them a central
     adoption is 30 (单条) or 15 (综合)."""
@@ -65,7 +66,7 @@ def city_committee_rules(*, office: Unit, year: int, actor: User | None = None, 
         office=office, year=year, name=name_for(office, "考核计分办法", "A"), is_active=active,
         counting=RuleSet.Counting.EVERY, placing=RuleSet.Placing.OPEN, joint_split=False,
         direct_share=D("0"), rewrite_share=D("0.3"), zero_after_ignored=0, year_cap=None, source=A_SOURCE,
-        created_by=actor)
+        created_by=actor, effective_from=effective_from)
     ADOPTED, L = Fact.ADOPTED, Level
     rows = [
         rule(label="报送信息", fact=Fact.FILED, points=D("0.5"), monthly_cap=D("10")),
@@ -105,7 +106,8 @@ def city_committee_rules(*, office: Unit, year: int, actor: User | None = None, 
 
 @transaction.atomic
 def provincial_government_rules(*, office: Unit, year: int, actor: User | None = None, active: bool = True,
-                                province_type: PublicationType | None = None) -> RuleSet:
+                                province_type: PublicationType | None = None,
+                                effective_from: date | None = None) -> RuleSet:
     """Rule set B for `office` (a provincial office) and `year`. `province_type`: the office's own publication, whose
     adoptions count 10 (单条) or 5 (综合), others of the province 8 / 4; reported upward through the office ×2 at the
     province, ×5 at the centre (10 × 5 = 50); a central adoption that did not come through the office counts 30."""
@@ -113,7 +115,7 @@ def provincial_government_rules(*, office: Unit, year: int, actor: User | None =
         office=office, year=year, name=name_for(office, "考核办法", "B"), is_active=active,
         counting=RuleSet.Counting.HIGHEST, placing=RuleSet.Placing.FILED, joint_split=True,
         direct_share=D("0.5"), rewrite_share=D("0"), zero_after_ignored=2, year_cap=D("300"), source=B_SOURCE,
-        created_by=actor)
+        created_by=actor, effective_from=effective_from)
     ADOPTED, L = Fact.ADOPTED, Level
     rows = [
         rule(label="市级刊物采用", fact=ADOPTED, level=L.CITY, points=D("2")),

@@ -14,6 +14,7 @@ How the pieces fit:
 """
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -88,6 +90,12 @@ class RuleSet(models.Model):
         _("ignored topic requests that zero the year"), default=0, help_text=_("0: never."))
     year_cap = models.DecimalField(_("cap on a unit's year total"), max_digits=9, decimal_places=2,
                                    null=True, blank=True)
+    # When the rules took effect (施行日期): the monthly quotas are owed for the months of its year from this day's
+    # month on, never for the months before (the network was not assessed under them, nor perhaps using InfoHub).
+    effective_from = models.DateField(
+        _("in force from (施行日期)"), blank=True,
+        help_text=_("Monthly quotas are charged for the months of the year from this date's month on, once each month "
+                    "has ended. Empty: today for a rule set of this year, the first day of its year otherwise."))
     source = models.TextField(_("where these rules come from"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
@@ -104,6 +112,25 @@ class RuleSet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.effective_from is None:
+            self.effective_from = default_effective_from(self.year)
+        super().save(*args, **kwargs)
+
+    @property
+    def quota_from(self):
+        """The first month whose quota is owed: the month it took effect, within its year."""
+        first = date(self.year, 1, 1)
+        effective = self.effective_from or default_effective_from(self.year)
+        return max(first, effective.replace(day=1)) if effective.year <= self.year else date(self.year + 1, 1, 1)
+
+
+def default_effective_from(year: int):
+    """A rule set made without its date of effect: in force from today when it is for this year (Asia/Shanghai), from
+    the first day of its year when it is for a year to come or one gone (loaded afterwards, for the whole year)."""
+    today = timezone.localdate(timezone=timezone.get_default_timezone())
+    return today if year == today.year else date(year, 1, 1)
 
 
 class Rule(models.Model):

@@ -19,7 +19,8 @@ functions); no fact is ever loaded into Python:
    * TOPIC_ANSWERED: a topics.Target answered; TOPIC_IGNORED / TOPIC_LATE / OVERDUE: a followup.Shortfall of kind
      ignored / late / overdue, not withdrawn — both only for what the office or an office above it asked;
    * LAPSE: an alerts.Lapse (迟报/漏报/误报/瞒报), not withdrawn, by kind; the person answerable is the row's person;
-   * QUOTA: per finished month and unit, the items filed (the unit's FILED facts) against the matching rule's quota.
+   * QUOTA: per finished month (Asia/Shanghai) and unit, from the month the rule set took effect
+     (RuleSet.effective_from), the items filed (the unit's FILED facts) against the matching rule's quota.
 3. `pr_row` — the priced rows: each fact with the rule that matches it (`rule_match_sql`: a blank condition matches
    anything, the most specific rule wins, then the lower position), then in order: only the highest use per unit and
    source item counts (HIGHEST: a later higher adoption gets the difference, over the year up to the last month);
@@ -288,7 +289,7 @@ def _facts(sql: _Sql) -> list[str]:
         CROSS JOIN (SELECT generate_series(%(first)s::date, %(hi)s::date, interval '1 month')::date AS month) m
         LEFT JOIN (SELECT unit_id, month, count(DISTINCT cause_id) AS filed FROM pr_fact WHERE fact = 'filed'
                    GROUP BY unit_id, month) n ON n.unit_id = u.id AND n.month = m.month
-        WHERE u.is_active AND m.month < %(this_month)s"""
+        WHERE u.is_active AND m.month < %(this_month)s AND m.month >= %(quota_from)s"""
     return [
         wrap.format(_held(filed), "%(first)s"),
         wrap.format(_held(adopted), "%(adopted_lo)s"),
@@ -554,7 +555,10 @@ def _params(*, ruleset: RuleSet, first_month: date, last_month: date, pricing: P
         "ruleset": ruleset.pk, "pricing": pricing.pk, "office": ruleset.office_id,
         "office_path": ruleset.office.path, "tz": settings.TIME_ZONE,
         "first": first_month, "last": last_month, "hi": last_month, "year_first": year_first,
-        "december": date(ruleset.year, 12, 1), "this_month": month_start(timezone.localdate()),
+        "december": date(ruleset.year, 12, 1),
+        # Quotas are owed for the months already over in Beijing time, from the month the rule set took effect.
+        "this_month": month_start(timezone.localdate(timezone=timezone.get_default_timezone())),
+        "quota_from": ruleset.quota_from,
         "adopted_lo": adopted_lo,
         "t_year": _local_midnight(year_first), "t_first": _local_midnight(first_month), "t_end": _local_midnight(end),
         "t_lo": t_lo,

@@ -38,7 +38,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def rules(net):
     """Rule set A for the city office, with the central publications named (中办 50/30, 国办 30/15)."""
-    return examples.city_committee_rules(office=net.city, year=2026, central_types={
+    return examples.city_committee_rules(office=net.city, year=2026, effective_from=m(1), central_types={
         "中办": net.types["中办信息"], "国办": net.types["国办信息"]})
 
 
