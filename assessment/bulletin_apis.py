@@ -144,5 +144,6 @@ class BulletinViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             return Response({"detail": "Not made yet: see the bulletin's state and progress.", "code": "not_ready"},
                             status=status.HTTP_404_NOT_FOUND)
         response = FileResponse(stored.open("rb"), content_type=bulletins.FORMATS[fmt])
-        response["Content-Disposition"] = content_disposition(bulletins.download_name(bulletin, fmt))
+        response["Content-Disposition"] = content_disposition(
+            bulletins.download_name(bulletin, fmt), fallback=bulletins.download_ascii_name(bulletin, fmt))
         return response

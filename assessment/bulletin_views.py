@@ -171,5 +171,6 @@ def bulletin_download(request, pk, fmt):
     if stored is None:
         return redirect("assessment:bulletin_detail", pk=bulletin.pk)
     response = FileResponse(stored.open("rb"), content_type=bulletins.FORMATS[fmt])
-    response["Content-Disposition"] = content_disposition(bulletins.download_name(bulletin, fmt))
+    response["Content-Disposition"] = content_disposition(bulletins.download_name(bulletin, fmt),
+                                                          fallback=bulletins.download_ascii_name(bulletin, fmt))
     return response

@@ -294,6 +294,17 @@ def download_name(bulletin: Bulletin, fmt: str) -> str:
     return f"{bulletin.title}（{bulletin.number_label or '待印发'}）.{fmt}"
 
 
+def download_ascii_name(bulletin: Bulletin, fmt: str) -> str:
+    """The download's name for clients that cannot read a Chinese one (Content-Disposition's `filename`):
+    tongbao-2026-03-no3.docx (a month), tongbao-2026-Q3-no3 (a quarter), tongbao-2026-year-no3 (the year-end ranking);
+    "draft" for the number before issue."""
+    month = bulletin.first_month
+    period = {Bulletin.Kind.MONTHLY: f"{month:%m}", Bulletin.Kind.QUARTERLY: f"Q{(month.month + 2) // 3}"}.get(
+        bulletin.kind, "year")
+    number = f"no{bulletin.number}" if bulletin.number else "draft"
+    return f"tongbao-{month.year}-{period}-{number}.{fmt}"
+
+
 def file_of(bulletin: Bulletin, fmt: str):
     """The stored .docx or .xlsx of a bulletin (a FieldFile), or None when it is not made (yet)."""
     field = {"docx": bulletin.docx, "xlsx": bulletin.xlsx}.get(fmt)

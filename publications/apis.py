@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+from infohub.downloads import content_disposition
 from submissions.apis import ERRORS
 from submissions.selectors import item_for
 
@@ -440,7 +441,10 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if export is None or export.state != IssueExport.State.DONE or not export.file:
             return Response({"detail": "Not made yet: POST …/exports/?format=" + fmt, "code": "not_ready"},
                             status=status.HTTP_404_NOT_FOUND)
-        return FileResponse(export.file.open("rb"), as_attachment=True, filename=export.filename)
+        fallback = selectors.export_ascii_name(issue, fmt)
+        response = FileResponse(export.file.open("rb"))
+        response["Content-Disposition"] = content_disposition(export.filename or fallback, fallback=fallback)
+        return response
 
 
 # --- credit --------------------------------------------------------------------------------------------------------

@@ -311,6 +311,16 @@ def current_export(issue: Issue, fmt: str) -> IssueExport | None:
     return IssueExport.objects.filter(issue=issue, format=fmt, revision=issue.revision).first()
 
 
+def export_ascii_name(issue: Issue, fmt: str) -> str:
+    """An export's name for clients that cannot read a Chinese one (Content-Disposition's `filename`; the Chinese
+    name, 临江信息2026年第3期.pdf, goes in `filename*`): issue-2026-no3.pdf, issue-2026-supplement-no1.pdf, or
+    issue-draft-57.pdf before the issue has its number."""
+    if not issue.number:
+        return f"issue-draft-{issue.pk}.{fmt}"
+    supplement = "supplement-" if issue.kind == IssueKind.SUPPLEMENT else ""
+    return f"issue-{issue.year}-{supplement}no{issue.number}.{fmt}"
+
+
 def current_exports(issue: Issue) -> dict[str, IssueExport | None]:
     """{format: the export of the issue's current revision, or None}, in one query."""
     made = {e.format: e for e in IssueExport.objects.filter(issue=issue, revision=issue.revision)}

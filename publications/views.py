@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from infohub import access, listcache, params
+from infohub.downloads import content_disposition
 from infohub.errors import ActionRefused
 from infohub.pagination import page_of_rows
 from infohub.roles import unit_ids_where
@@ -310,8 +311,10 @@ def download(request, pk, fmt):
         return redirect("publications:export", pk=issue.pk, fmt=fmt)
     content_type = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                     "pdf": "application/pdf"}[fmt]
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename or f"issue-{issue.pk}.{fmt}",
-                        content_type=content_type)
+    fallback = selectors.export_ascii_name(issue, fmt)
+    response = FileResponse(job.file.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = content_disposition(job.filename or fallback, fallback=fallback)
+    return response
 
 
 # --- a unit's adopted items ---------------------------------------------------------------------------------------

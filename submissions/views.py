@@ -268,7 +268,8 @@ def attachment_download(request, pk, attachment_pk):
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(handle, as_attachment=True, filename=attachment.original_name)
-    response["Content-Disposition"] = content_disposition(attachment.original_name)
+    response["Content-Disposition"] = content_disposition(
+        attachment.original_name, fallback=f"item-{item.pk}-attachment-{attachment.pk}")
     return response
 
 

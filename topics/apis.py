@@ -297,7 +297,8 @@ class TopicRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
                                       group=wanted.get("group", ""))
         response = HttpResponse(body,
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = content_disposition(exports.filename(topic))
+        response["Content-Disposition"] = content_disposition(exports.filename(topic),
+                                                              fallback=exports.ascii_filename(topic))
         return response
 
 

@@ -85,3 +85,8 @@ def board_workbook(user: User, request: TopicRequest, *, state: str = "", group:
 
 def filename(request: TopicRequest) -> str:
     return f"约稿情况-{request.pk}-{timezone.localtime():%Y%m%d}.xlsx"
+
+
+def ascii_filename(request: TopicRequest) -> str:
+    """The export's name for clients that cannot read a Chinese one: topic-request-12-20261130.xlsx."""
+    return f"topic-request-{request.pk}-{timezone.localtime():%Y%m%d}.xlsx"

@@ -135,7 +135,8 @@ def board_export(request, pk):
     filters = _board_filters(request)
     body = exports.board_workbook(request.user, topic, state=filters["state"], group=filters["group"])
     response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = content_disposition(exports.filename(topic))
+    response["Content-Disposition"] = content_disposition(exports.filename(topic),
+                                                          fallback=exports.ascii_filename(topic))
     return response
 
 

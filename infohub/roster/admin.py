@@ -304,11 +304,12 @@ class RosterImportMixin(ImportMixin):
         data = roster_workbook()
         AuditLog.objects.create(actor=request.user, action="roster.export", object_type="infohub.roster",
                                 object_id="export", data={"bytes": len(data)})
-        name = f"InfoHub名册-{timezone.localdate():%Y%m%d}.xlsx"
-        return HttpResponse(data, content_type=XLSX_TYPE, headers={"Content-Disposition": content_disposition(name)})
+        day = f"{timezone.localdate():%Y%m%d}"
+        return HttpResponse(data, content_type=XLSX_TYPE, headers={"Content-Disposition": content_disposition(
+            f"InfoHub名册-{day}.xlsx", fallback=f"infohub-roster-{day}.xlsx")})
 
     def roster_template(self, request):
         if not self.has_import_permission(request):
             raise PermissionDenied
         return HttpResponse(template_workbook(), content_type=XLSX_TYPE,
-                            headers={"Content-Disposition": content_disposition("InfoHub名册模板.xlsx")})
+                            headers={"Content-Disposition": content_disposition("InfoHub名册模板.xlsx", fallback="infohub-roster-template.xlsx")})

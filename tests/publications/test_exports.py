@@ -139,6 +139,9 @@ def test_the_docx_export_is_made_by_the_task_and_downloaded_by_those_who_see_the
     response = client.get(f"/publications/{issue.pk}/download/docx/")
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
+    # the Chinese name in filename*, and beside it an ASCII one that says which issue (Django's own gave none)
+    assert f'filename="issue-{issue.year}-no{issue.number}.docx"' in response["Content-Disposition"]
+    assert "filename*=UTF-8''%E4%B8%B4%E6%B1%9F%E4%BF%A1%E6%81%AF" in response["Content-Disposition"]  # 临江信息
     document = Document(io.BytesIO(b"".join(response.streaming_content)))
     assert document.paragraphs[2].text == "临江信息"
     api = APIClient()

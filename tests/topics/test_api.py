@@ -77,6 +77,7 @@ def test_the_board_counts_and_export_are_the_offices(topics):
     assert api(topics.editor).get(f"/api/topics/requests/{pk}/board/?state=planets").status_code == 400
     export = api(topics.editor).get(f"/api/topics/requests/{pk}/export/")
     assert export.status_code == 200
+    assert f'filename="topic-request-{pk}-' in export["Content-Disposition"]  # not "-{pk}-<date>.xlsx" alone
     sheet = load_workbook(io.BytesIO(export.content)).active
     assert [row[0] for row in sheet.iter_rows(min_row=11, values_only=True)] == [
         "东湖区委办公室", "西岭县委办公室", "南山县委办公室"]
