@@ -8,13 +8,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from alerts.models import Lapse
+from infohub.admin import SafeAutocomplete
 
-from . import services
-from .models import Adjustment, Entry, Pricing, Rewrite, Rule, RuleSet
+from . import bulletin_figures, services
+from .models import Adjustment, Entry, Letterhead, Pricing, Rewrite, Rule, RuleSet
 
 MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d", "%Y/%m", "%Y年%m月"]
 
@@ -255,3 +257,24 @@ class RewriteAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         made = services.rewrite_mark(item=obj.item, office=obj.office, actor=request.user, note=obj.note)
         obj.pk, obj.marked_by, obj.marked_at = made.pk, made.marked_by, made.marked_at
+
+
+@admin.register(Letterhead)
+class LetterheadAdmin(SafeAutocomplete, admin.ModelAdmin):
+    """How an office's 通报 are headed (版头, 发文机关代字, 印发机关): the next bulletin generated reads it
+    (bulletin_figures.letterhead_of); an issued one keeps what it was issued with. What is typed is normalised and
+    checked by Letterhead.clean. Not scoped to the offices an administrator holds, as the rule sets are not: whoever
+    may change letterheads here may change any office's."""
+
+    list_display = ["office", "masthead", "prefix", "number_example", "issuer"]
+    search_fields = ["office__name", "masthead", "prefix", "issuer"]
+    autocomplete_fields = ["office"]
+    list_select_related = ["office"]
+    fields = ["office", "masthead", "prefix", "number_example", "issuer"]
+    readonly_fields = ["number_example"]
+
+    @admin.display(description=_("number as printed"))
+    def number_example(self, letterhead):
+        if not letterhead.prefix:
+            return "—"
+        return bulletin_figures.number_label(letterhead.prefix, timezone.localdate().year, 1)

@@ -14,11 +14,13 @@ How the pieces fit:
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -27,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from infohub.models import Level, Unit
+from infohub.text import clean_text
 from publications.models import PublicationType
 from submissions.models import Item
 
@@ -473,3 +476,33 @@ class Letterhead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office} · {self.prefix}"
+
+    def clean(self) -> None:
+        """What was typed, normalised (full-width letters and digits half-width, invisible characters gone, spaces at
+        the ends trimmed), then checked: a masthead, a prefix of Chinese characters only — no year, bracket, number or
+        space, which the 文号 adds itself (临办通 → 临办通〔2026〕3号) —, a one-line issuer; given to an office."""
+        errors = {}
+        self.masthead, self.prefix, self.issuer = (clean_text(value or "").strip() for value in (
+            self.masthead, self.prefix, self.issuer))
+        if not self.masthead:
+            errors["masthead"] = _("Give the masthead printed in red at the top (e.g. 信息工作通报).")
+        elif "\n" in self.masthead:
+            errors["masthead"] = _("The masthead is one line.")
+        if not self.prefix:
+            errors["prefix"] = _("Give the prefix of the document number (e.g. 临办通).")
+        elif not PREFIX_CHARACTERS.fullmatch(self.prefix):
+            errors["prefix"] = _("The prefix is Chinese characters only, without the year, brackets, number or "
+                                 "spaces, which the number adds itself: 临办通 is printed as 临办通〔2026〕3号.")
+        elif len(self.prefix) < 2:
+            errors["prefix"] = _("The prefix has at least two characters (e.g. 临办通).")
+        if "\n" in self.issuer:
+            errors["issuer"] = _("The issuing name is one line.")
+        if self.office_id and not self.office.is_office:
+            errors["office"] = _("%(unit)s is no office: only a committee or government office issues 通报.") % {
+                "unit": self.office}
+        if errors:
+            raise ValidationError(errors)
+
+
+# A 发文机关代字: CJK ideographs (the unified block, extension A and the compatibility ideographs), nothing else.
+PREFIX_CHARACTERS = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
