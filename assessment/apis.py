@@ -29,7 +29,7 @@ from infohub.pagination import ApiPagination
 from infohub.roles import unit_ids_where
 
 from . import periods, selectors
-from .models import Entry, Fact, Pricing, Rule, RuleSet
+from .models import Entry, Fact, Group, Pricing, Rule, RuleSet, group_labels
 
 BIGINT = {"min_value": 1, "max_value": 2**63 - 1}
 ERRORS = {
@@ -165,17 +165,24 @@ class FiguresSerializer(serializers.Serializer):
     points = serializers.DecimalField(**POINTS)
 
 
+GROUP_HELP = ("The unit's group under the rule set's office: district (the party and government offices one level "
+              "below), department (the departments of the office's own level), direct (direct-reporting points and "
+              "special information officers), other (priced, not ranked at this level).")
+
+
 class RankingRowSerializer(FiguresSerializer):
     unit_id = serializers.IntegerField()
     unit_name = serializers.CharField()
-    group = serializers.CharField()
+    group = serializers.ChoiceField(choices=Group.choices, help_text=GROUP_HELP)
+    group_label = serializers.CharField(help_text="The group as the office's level names it (e.g. 县（市、区）, 市直部门).")
     score = serializers.DecimalField(**POINTS, help_text="Points, 0 for a zeroed year, never above the year cap.")
     rate = serializers.DecimalField(max_digits=6, decimal_places=4, allow_null=True,
                                     help_text="Adopted ÷ filed (0–1); null when nothing was filed.")
     voids_award = serializers.BooleanField()
     zeroed = serializers.BooleanField()
     rank = serializers.IntegerField(allow_null=True, help_text="Within the group; null for a unit's own people "
-                                    "(they see the ranking as issued: `published`).")
+                                    "(they see the ranking as issued: `published`) and for a unit of the group "
+                                    "`other`, not ranked at this level.")
 
 
 class PublishedGroupSerializer(serializers.Serializer):
@@ -211,7 +218,8 @@ class PublicationUseSerializer(serializers.Serializer):
 class SheetRowSerializer(serializers.Serializer):
     unit_id = serializers.IntegerField()
     unit_name = serializers.CharField()
-    group = serializers.CharField()
+    group = serializers.ChoiceField(choices=Group.choices, help_text=GROUP_HELP)
+    group_label = serializers.CharField(help_text="The group as the office's level names it.")
     filed = serializers.IntegerField(help_text="Filed this month.")
     filed_year = serializers.IntegerField(help_text="Filed this year up to the month.")
     adopted = serializers.IntegerField()
@@ -407,8 +415,9 @@ class RuleSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             uses: dict[int, list] = {}
             for use in selectors.adopted_by_publication(period, unit_ids=[row["unit_id"] for row in rows]):
                 uses.setdefault(use["unit_id"], []).append(use)
-            rows = [{**row, "zeroed": row["zeroed_months"] > 0, "by_publication": uses.get(row["unit_id"], [])}
-                    for row in rows]
+            labels = group_labels(ruleset.office.level)
+            rows = [{**row, "group_label": labels.get(row["group"], row["group"]), "zeroed": row["zeroed_months"] > 0,
+                     "by_publication": uses.get(row["unit_id"], [])} for row in rows]
             return SheetSerializer({"period": _period_data(period), "count": paginator.page.paginator.count,
                                     "next": paginator.get_next_link(), "previous": paginator.get_previous_link(),
                                     "rows": rows}).data

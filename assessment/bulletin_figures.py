@@ -16,14 +16,14 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, NullIf, Substr, TruncMonth
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from alerts.models import Clock, Lapse
 from infohub.models import Level, Unit
 from publications.models import Credit
 
 from . import selectors
-from .models import Bulletin, Entry, Fact, Group, Letterhead, RuleSet
+from .models import RANKED_GROUPS, Bulletin, Entry, Fact, Letterhead, RuleSet, group_label
 
 VERSION = 1
 # How many units of each group a bulletin praises (the top of the ranking) and criticises (its foot).
@@ -35,10 +35,6 @@ LEVEL_LABELS = {Level.CENTRAL: "中央", Level.PROVINCE: "省级", Level.CITY: "
 LEVEL_COLUMNS = {Level.CENTRAL: "中央", Level.PROVINCE: "省", Level.CITY: "市", Level.COUNTY: "县"}
 SCOPES = {Level.CENTRAL: "全国", Level.PROVINCE: "全省", Level.CITY: "全市", Level.COUNTY: "全县（区）",
           Level.TOWNSHIP: "全乡镇（街道）"}
-DISTRICT_LABELS = {Level.CENTRAL: "省（区、市）", Level.PROVINCE: "市（州）", Level.CITY: "县（市、区）",
-                   Level.COUNTY: "乡镇（街道）", Level.TOWNSHIP: "村（社区）"}
-DEPARTMENT_LABELS = {Level.CENTRAL: "中央和国家机关部门", Level.PROVINCE: "省直部门", Level.CITY: "市直部门",
-                     Level.COUNTY: "县直部门", Level.TOWNSHIP: "站所"}
 LAPSE_LABELS = {Lapse.Kind.LATE: "迟报", Lapse.Kind.MISSED: "漏报", Lapse.Kind.FALSE: "误报",
                 Lapse.Kind.CONCEALED: "瞒报"}
 KIND_LABELS = {Bulletin.Kind.MONTHLY: "月度通报", Bulletin.Kind.QUARTERLY: "季度通报", Bulletin.Kind.YEARLY: "年终考评"}
@@ -82,14 +78,6 @@ def title_of(kind: str, first_month: dt.date, office: Unit) -> str:
     """关于2026年第三季度全市党委信息工作情况的通报; the year-end ranking: 关于2026年度全市党委信息工作考评结果的通报."""
     what = "考评结果" if kind == Bulletin.Kind.YEARLY else "情况"
     return f"关于{period_label(kind, first_month)}{SCOPES.get(office.level, '')}{system_of(office)}信息工作{what}的通报"
-
-
-def group_label(group: str, office_level: str) -> str:
-    if group == Group.DISTRICT:
-        return DISTRICT_LABELS.get(office_level, "下级单位")
-    if group == Group.DEPARTMENT:
-        return DEPARTMENT_LABELS.get(office_level, "部门")
-    return "直报点和特约信息员"
 
 
 def levels_shown(office_level: str) -> list[str]:
@@ -170,8 +158,14 @@ def collect(ruleset: RuleSet, kind: str, first_month: dt.date, last_month: dt.da
 
 
 def _groups(period: selectors.Period, office_level: str) -> list[dict]:
+    """The ranking tables: one per group ranked under the office (RANKED_GROUPS, in that order), each with its label
+    (models.group_label, in Chinese whatever the language of the request: the document is). The units of the
+    jurisdiction not ranked at the office's level (Group.OTHER) are in no table, so in none of the lists drawn from
+    them (praised, criticised, filed nothing) and among no recipients."""
     rows_by_group: dict[str, list[dict]] = {}
     for row in selectors.ranking(period):  # one statement, ranked within groups by Postgres
+        if row["group"] not in RANKED_GROUPS:
+            continue
         # "unit_name" as well: the figures' pages read an issued ranking's rows (selectors.published_ranking)
         out = {"unit_id": row["unit_id"], "unit": row["unit_name"], "unit_name": row["unit_name"], "rank": row["rank"]}
         out.update({name: int(row[name]) for name in selectors.COUNTS})
@@ -179,9 +173,9 @@ def _groups(period: selectors.Period, office_level: str) -> list[dict]:
         out.update(score=_s(row["score"]), rate=None if row["rate"] is None else str(row["rate"]),
                    voids_award=row["voids_award"], zeroed=row["zeroed"])
         rows_by_group.setdefault(row["group"], []).append(out)
-    order = [g for g in selectors.GROUP_ORDER if g in rows_by_group] + sorted(
-        set(rows_by_group) - set(selectors.GROUP_ORDER))
-    return [{"group": g, "label": group_label(g, office_level), "rows": rows_by_group[g]} for g in order]
+    with translation.override("zh-hans"):
+        return [{"group": g, "label": group_label(g, office_level), "rows": rows_by_group[g]}
+                for g in RANKED_GROUPS if g in rows_by_group]
 
 
 def _totals(period: selectors.Period) -> dict:
@@ -234,11 +228,13 @@ def _current(period: selectors.Period, fact: str):
 
 
 def _below_quota(period: selectors.Period) -> list[dict]:
-    """Units with a quota deduction in the period: the months short, the points taken off and how it was worked out
-    ("filed 12 of 20"), one row per unit in one statement."""
+    """Units ranked in the period (not Group.OTHER: the 通报 names the units it ranks) with a quota deduction in it: the
+    months short, the points taken off and how it was worked out ("filed 12 of 20"), one row per unit in one
+    statement."""
     from django.contrib.postgres.aggregates import StringAgg
 
-    rows = (_current(period, Fact.QUOTA).values("unit_id")
+    ranked = period.tallies().filter(group__in=RANKED_GROUPS).values("unit_id")
+    rows = (_current(period, Fact.QUOTA).filter(unit_id__in=ranked).values("unit_id")
             .annotate(unit_name=F("unit__name"), path=F("unit__path"), months=Count("month", distinct=True),
                       points=Sum("points"),
                       basis=StringAgg(Coalesce(F("basis"), Value("")), delimiter="；", order_by="month"))

@@ -55,11 +55,57 @@ class Fact(models.TextChoices):
 
 
 class Group(models.TextChoices):
-    """The groups units are ranked in (SPEC §9: counties, departments, direct-reporting points)."""
+    """The groups a rule set ranks units in (SPEC §9), relative to its assessing office — which unit falls in which is
+    decided in one place, `assessment.pricing.group_sql` (the engine writes it on every Tally row):
+    the party and government offices one level below the office, the departments of the office's own level, and the
+    direct-reporting points and special information officers at any level. The other units of its jurisdiction (a
+    county office or a city's departments under a province's rules, a township under a city's) are priced — their
+    ledger rows, their own figures, the drill-down — but not ranked: OTHER. What a group is called under an office of
+    a given level (市直部门, 省直部门; 县（市、区）, 市（州）) is `group_label`. The stored value "district" of the offices
+    below is kept from before: rules and issued 通报 hold it."""
 
-    DISTRICT = "district", _("Lower-level offices")          # the committee/government offices of lower levels
-    DEPARTMENT = "department", _("Departments")
-    DIRECT = "direct", _("Direct-reporting points")          # direct points and special information officers
+    DISTRICT = "district", _("Party and government offices one level below")
+    DEPARTMENT = "department", _("Departments of the office's own level")
+    DIRECT = "direct", _("Direct-reporting points and special information officers")
+    OTHER = "other", _("Not ranked at this level")
+
+
+# Groups ranked (and shown) in this order; OTHER is not ranked.
+RANKED_GROUPS = (Group.DISTRICT, Group.DEPARTMENT, Group.DIRECT)
+
+# What the offices one level below and the departments of its own level are called under an office of each level.
+_LOWER_OFFICES = {
+    Level.CENTRAL: _("Provinces, autonomous regions and municipalities"),
+    Level.PROVINCE: _("Cities and prefectures"),
+    Level.CITY: _("Counties, county-level cities and districts"),
+    Level.COUNTY: _("Townships and subdistricts"),
+}
+_OWN_DEPARTMENTS = {
+    Level.CENTRAL: _("Central Party and state departments"),
+    Level.PROVINCE: _("Provincial departments"),
+    Level.CITY: _("City departments"),
+    Level.COUNTY: _("County departments"),
+    Level.TOWNSHIP: _("Township stations and offices"),
+}
+
+
+def group_label(group: str, office_level: str) -> str:
+    """What `group` (a Group value) is called under an assessing office of `office_level` (a Level value): the one
+    name the pages, the API, the 通报's .docx and .xlsx print (under a city office: 县（市、区）, 市直部门, 直报点和特约信息员,
+    不参加本级排名). An unknown group is returned as it is."""
+    if group == Group.DISTRICT and office_level in _LOWER_OFFICES:
+        return str(_LOWER_OFFICES[office_level])
+    if group == Group.DEPARTMENT and office_level in _OWN_DEPARTMENTS:
+        return str(_OWN_DEPARTMENTS[office_level])
+    try:
+        return str(Group(group).label)
+    except ValueError:
+        return group or ""
+
+
+def group_labels(office_level: str) -> dict[str, str]:
+    """{group: label} of every group under an office of `office_level` (see `group_label`)."""
+    return {group: group_label(group, office_level) for group in Group.values}
 
 
 class RuleSet(models.Model):
@@ -154,7 +200,10 @@ class Rule(models.Model):
     forwarded = models.BooleanField(_("reported upward through the assessing office"), null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=12, blank=True,
                             help_text=_("The lapse's kind (late, missed, false, concealed)."))
-    group = models.CharField(_("group"), max_length=12, choices=Group.choices, blank=True)
+    group = models.CharField(_("group"), max_length=12, choices=Group.choices, blank=True,
+                             help_text=_("The unit's group under the rule set's office (the offices one level below, "
+                                         "the office's own departments, the direct-reporting points, or the units "
+                                         "not ranked at its level)."))
     # The price
     points = models.DecimalField(_("points"), max_digits=7, decimal_places=2)
     multiplier = models.DecimalField(_("multiplier"), max_digits=5, decimal_places=2, default=Decimal("1"))

@@ -5,7 +5,9 @@ the ledger as a difference.
 functions); no fact is ever loaded into Python:
 
 1. `pr_unit` — the units priced: every unit at or below the rule set's office, the office itself excluded, with its
-   group (`group_sql`) and, for a direct-reporting point, its county (infohub.tree.nearest_above_at_sql).
+   group under that office (`group_sql`: the offices one level below, the departments of its own level, the direct
+   points at any level; the others priced but not ranked) and, for a direct-reporting point, its county
+   (infohub.tree.nearest_above_at_sql).
 2. `pr_fact` — the facts placed in the months (RuleSet.placing, `_month_sql`), one row per credited unit:
    * FILED: an item signed off and sent (status signed_off; composites, written by an office, are not filings),
      credited to its source unit and its joint units (合报: 1/n each when the rule set splits, else each in full);
@@ -61,31 +63,52 @@ from .models import Adjustment, Group, Pricing, Rewrite, RuleSet
 
 # --- the one place for a unit's group and for rule matching (the selectors use them too) ------------------------
 
-# A unit's ranking group by its kind (SPEC §9: counties, departments, direct-reporting points); any other kind (the
-# committee and government offices of lower levels) ranks with the districts.
-KIND_GROUP = {
-    Unit.Kind.DIRECT_POINT: Group.DIRECT,
-    Unit.Kind.SPECIAL_OFFICER: Group.DIRECT,
-    Unit.Kind.DEPARTMENT: Group.DEPARTMENT,
-}
-DEFAULT_GROUP = Group.DISTRICT
+# A unit's ranking group under an assessing office (SPEC §9: "rank within its group"), for a unit of the office's
+# jurisdiction: (group, the unit kinds it takes, the unit's level counted from the office's: None — any level, 0 — the
+# office's own, 1 — one below). The first that fits wins; a unit none fits is priced but not ranked (Group.OTHER).
+OFFICE_KINDS = (Unit.Kind.COMMITTEE_OFFICE, Unit.Kind.GOVERNMENT_OFFICE)
+GROUPING = (
+    (Group.DIRECT, (Unit.Kind.DIRECT_POINT, Unit.Kind.SPECIAL_OFFICER), None),  # 直报点、特约信息员
+    (Group.DEPARTMENT, (Unit.Kind.DEPARTMENT,), 0),                              # 本级部门: 市直部门 under a city
+    (Group.DISTRICT, OFFICE_KINDS, 1),                                           # 下级党委、政府办公室
+)
+UNRANKED = Group.OTHER
 
 
-def group_of(kind: str) -> str:
-    """A unit's group (assessment.models.Group value) from its kind (Unit.Kind value)."""
-    return KIND_GROUP.get(kind, DEFAULT_GROUP)
+def _grouping(office_level: str) -> list[tuple[str, tuple, str | None]]:
+    """GROUPING under an office of `office_level`, each relative level made the Level value it means there (None: any
+    level); a group whose level does not exist (one below a township) is left out. ValueError for an unknown level."""
+    if office_level not in Level.values:
+        raise ValueError(f"not a level: {office_level!r}")
+    levels, rank = list(Level.values), Level.rank(office_level)
+    return [(group, kinds, None if below is None else levels[rank + below])
+            for group, kinds, below in GROUPING if below is None or rank + below < len(levels)]
 
 
-def group_sql(kind_column: str) -> str:
-    """A unit's group as one SQL CASE expression on `kind_column` (e.g. "u.kind")."""
-    whens = " ".join(f"WHEN {kind_column} = '{kind}' THEN '{group}'" for kind, group in KIND_GROUP.items())
-    return f"(CASE {whens} ELSE '{DEFAULT_GROUP}' END)"
+def group_of(kind: str, level: str, office_level: str) -> str:
+    """The group (a Group value) of a unit of `kind` at `level` in the jurisdiction of an office at `office_level`."""
+    for group, kinds, at in _grouping(office_level):
+        if kind in kinds and (at is None or level == at):
+            return group
+    return UNRANKED
 
 
-def group_case(kind_field: str = "kind") -> Case:
-    """A unit's group as an ORM expression on `kind_field` (e.g. "unit__kind"), for querysets: the same mapping."""
-    return Case(*[When(**{kind_field: kind}, then=Value(group)) for kind, group in KIND_GROUP.items()],
-                default=Value(DEFAULT_GROUP), output_field=CharField())
+def group_sql(unit: str, office_level: str) -> str:
+    """The same as one SQL CASE over the unit row `unit` (an alias with `kind` and `level`, e.g. "u"), under an office
+    at `office_level`: what the engine writes on each Tally row and matches a rule's group condition against."""
+    whens = " ".join(
+        "WHEN {u}.kind IN ({kinds}){at} THEN '{group}'".format(
+            u=unit, kinds=", ".join(f"'{kind}'" for kind in kinds), group=group,
+            at="" if level is None else f" AND {unit}.level = '{level}'")
+        for group, kinds, level in _grouping(office_level))
+    return f"(CASE {whens} ELSE '{UNRANKED}' END)"
+
+
+def group_case(office_level: str, kind_field: str = "kind", level_field: str = "level") -> Case:
+    """The same as an ORM expression on `kind_field` and `level_field` (e.g. "unit__kind", "unit__level")."""
+    return Case(*[When(**{f"{kind_field}__in": kinds, **({} if level is None else {level_field: level})},
+                       then=Value(group)) for group, kinds, level in _grouping(office_level)],
+                default=Value(UNRANKED), output_field=CharField())
 
 
 # How specific a rule is: the number of its conditions set.
@@ -497,12 +520,14 @@ TALLY = """
 
 TEMP_TABLES = ("pr_unit", "pr_bulletin", "pr_holder", "pr_fwd", "pr_fact", "pr_row", "pr_fresh", "pr_cur")
 
-SETUP = [
-    f"""CREATE TEMP TABLE pr_unit ON COMMIT DROP AS
-        SELECT u.id, u.path, u.level, u.kind, u.is_active, {group_sql('u.kind')} AS grp,
+PR_UNIT = f"""CREATE TEMP TABLE pr_unit ON COMMIT DROP AS
+        SELECT u.id, u.path, u.level, u.kind, u.is_active, GRP AS grp,
                CASE WHEN u.kind = '{Unit.Kind.DIRECT_POINT}' THEN {nearest_above_at_sql('u', Level.COUNTY)} END
                    AS county_id
-        FROM infohub_unit u WHERE u.path LIKE %(office_path)s || '%%' AND u.id <> %(office)s""",
+        FROM infohub_unit u WHERE u.path LIKE %(office_path)s || '%%' AND u.id <> %(office)s"""
+
+# After PR_UNIT (see _setup):
+SETUP = [
     "ALTER TABLE pr_unit ADD PRIMARY KEY (id)",
     # Temporary tables have no statistics until analysed: without them the planner guesses and scans every unit's facts
     # for an office that prices a few hundred units.
@@ -537,6 +562,13 @@ SETUP = [
            voids_award bool NOT NULL, cap numeric, rw_id bigint, rw_office bigint
        ) ON COMMIT DROP""",
 ]
+
+
+def _setup(ruleset: RuleSet) -> list[str]:
+    """The run's first statements: pr_unit, each unit with its group under the rule set's office (group_sql), then
+    SETUP."""
+    return [PR_UNIT.replace("GRP AS grp", f"{group_sql('u', ruleset.office.level)} AS grp"), *SETUP]
+
 
 # pg_advisory_xact_lock's first key: "pricing runs of a rule set", the second the rule set's id.
 LOCK_CLASS = 16_001
@@ -598,7 +630,7 @@ def price(*, ruleset: RuleSet, first_month: date, last_month: date, pricing: Pri
         # (1–2 s a statement) than the statements themselves.
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("DROP TABLE IF EXISTS " + ", ".join(TEMP_TABLES))
-        for statement in [*SETUP, *_facts(sql)]:
+        for statement in [*_setup(ruleset), *_facts(sql)]:
             cursor.execute(statement, params)
         cursor.execute("ANALYZE pr_fact")
         for statement in _rows(sql):
@@ -616,6 +648,18 @@ def price(*, ruleset: RuleSet, first_month: date, last_month: date, pricing: Pri
         listcache.changed(f"assessment:{ruleset.pk}")  # selectors.figures_scope_name: the kept sheets drawn anew
         cursor.execute("DROP TABLE " + ", ".join(TEMP_TABLES))
     return added, superseded
+
+
+def months_regrouped(*, ruleset: RuleSet) -> date | None:
+    """The earliest month whose kept tallies put a unit in another group than `group_sql` gives it under the rule set's
+    office now (its kind or level changed since, or the tallies were written by an older grouping); None when
+    none does. The routine pricing reaches back to it (services.routine_months), so the ranking, the 通报 and the rules
+    with a group condition follow the units' groups as they are. One statement over the rule set's tallies."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min(t.month) FROM assessment_tally t JOIN infohub_unit u ON u.id = t.unit_id "
+            f"WHERE t.ruleset_id = %s AND t.\"group\" <> {group_sql('u', ruleset.office.level)}", [ruleset.pk])
+        return cursor.fetchone()[0]
 
 
 def months_touched(*, ruleset: RuleSet, since: datetime) -> date | None:

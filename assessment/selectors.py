@@ -38,7 +38,7 @@ from infohub import access, params, tree
 from infohub.models import Level, Unit
 from publications.models import Credit
 
-from .models import Entry, Fact, Group, RuleSet, Tally
+from .models import RANKED_GROUPS, Entry, Fact, RuleSet, Tally, group_labels
 
 COUNTS = ("filed", "signed_off", "adopted", "adopted_combined", "adopted_county", "adopted_city",
           "adopted_province", "adopted_central", "instructions", "topics_answered", "topics_ignored", "lapses")
@@ -94,11 +94,15 @@ class Period:
 
 def ranking(period: Period, *, unit_ids=None) -> list[dict]:
     """Per unit over the period: every count of `COUNTS` and points column of `POINTS` summed, `score` (see `_score`),
-    `rate` (adopted ÷ filed, a Decimal 0–1 or None), `voids_award`, `zeroed`, and `rank` within its group (SPEC §9:
-    districts, departments, direct points; equal scores share a rank). Rows ordered by group, rank, unit name.
+    `rate` (adopted ÷ filed, a Decimal 0–1 or None), `voids_award`, `zeroed`, its `group` under the rule set's office
+    (as the engine wrote it on the tallies: assessment.pricing.group_sql) with the group's `group_label`, and `rank`
+    within its group (SPEC §9: the offices one level below, the departments of the office's level, the direct points;
+    equal scores share a rank) — None for a unit of Group.OTHER, priced but not ranked at this level. Rows ordered by
+    group, rank, unit name.
 
     `unit_ids`: the units to return (those a person may see); ranks are computed over every unit first.
-    Shape: [{"unit_id", "unit_name", "group", <counts>, <points>, "score", "rate", "voids_award", "zeroed", "rank"}].
+    Shape: [{"unit_id", "unit_name", "group", "group_label", <counts>, <points>, "score", "rate", "voids_award",
+    "zeroed", "rank"}].
     """
     rows = (
         period.tallies().values("unit_id", "group")
@@ -111,10 +115,14 @@ def ranking(period: Period, *, unit_ids=None) -> list[dict]:
         .order_by("group", "rank", "unit__name")
     )
     wanted = None if unit_ids is None else set(unit_ids)
+    labels = group_labels(period.ruleset.office.level)
     result = []
     for row in rows:
         if wanted is not None and row["unit_id"] not in wanted:
             continue
+        if row["group"] not in RANKED_GROUPS:
+            row["rank"] = None
+        row["group_label"] = labels.get(row["group"], row["group"])
         row["voids_award"] = row["voids_award"] > 0
         row["zeroed"] = row.pop("zeroed_months") > 0
         row["rate"] = (Decimal(row["adopted"]) / row["filed"]).quantize(Decimal("0.0001")) if row["filed"] else None
@@ -206,22 +214,24 @@ def history_of(entry: Entry) -> QuerySet[Entry]:
 
 
 def group_medians(period: Period) -> dict[str, Decimal]:
-    """The median score of each group over the period (for "a unit against its group's median"), computed by
-    Postgres (percentile_cont over the per-unit sums). Shape: {group: Decimal}."""
+    """The median score of each ranked group over the period (for "a unit against its group's median"), computed by
+    Postgres (percentile_cont over the per-unit sums); the units not ranked at this level (Group.OTHER) have none.
+    Shape: {group: Decimal}."""
     from django.db import connection
 
     sql = """
         SELECT "group", percentile_cont(0.5) WITHIN GROUP (ORDER BY total)
         FROM (SELECT "group", unit_id, SUM(points) AS total FROM assessment_tally
-              WHERE ruleset_id = %s AND month BETWEEN %s AND %s GROUP BY "group", unit_id) AS per_unit
+              WHERE ruleset_id = %s AND month BETWEEN %s AND %s AND "group" = ANY(%s)
+              GROUP BY "group", unit_id) AS per_unit
         GROUP BY "group"
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [period.ruleset.pk, period.first_month, period.last_month])
+        cursor.execute(sql, [period.ruleset.pk, period.first_month, period.last_month, list(RANKED_GROUPS)])
         return {group: Decimal(str(round(median, 2))) for group, median in cursor.fetchall()}
 
 
-GROUP_ORDER = [Group.DISTRICT, Group.DEPARTMENT, Group.DIRECT]
+GROUP_ORDER = list(RANKED_GROUPS)  # then Group.OTHER, where shown
 
 
 def units_seen(user, ruleset: RuleSet) -> QuerySet:
@@ -355,10 +365,11 @@ def on_time_by_month(first_month: dt.date, last_month: dt.date, *, unit_ids, rul
 
 def against_median(period: Period, unit: Unit) -> list[dict]:
     """A unit's points in each month of the period beside the median of its group's units that month (Postgres's
-    percentile_cont over the month's tallies). Shape: [{"month": date, "points": Decimal, "median": Decimal or None}],
-    every month present (points 0 where the unit has no tally)."""
+    percentile_cont over the month's tallies); no median for a unit not ranked at this level (Group.OTHER). Shape:
+    [{"month": date, "points": Decimal, "median": Decimal or None}], every month present (points 0 where the unit has
+    no tally)."""
     mine = {row["month"]: row for row in period.tallies().filter(unit=unit).values("month", "group", "points")}
-    group = next((row["group"] for row in mine.values()), None)
+    group = next((row["group"] for row in mine.values() if row["group"] in RANKED_GROUPS), None)
     medians = {}
     if group is not None:
         sql = """

@@ -230,7 +230,9 @@ def ruleset_activate(*, ruleset: RuleSet, actor: User, reason: str = "") -> Rule
 def routine_months(ruleset: RuleSet, *, today: date | None = None) -> tuple[date, date] | None:
     """The months a routine pricing of `ruleset` covers today: the previous and the current month (those of the
     rule set's year), reaching back to the earliest month that facts recorded since the last routine run may change
-    (pricing.months_touched: a late adoption under the FILED or OPEN placing). None when none lies in its year."""
+    (pricing.months_touched: a late adoption under the FILED or OPEN placing) and to the earliest month whose tallies
+    hold a unit in a group it is no longer in (pricing.months_regrouped: priced again, its rules with a group
+    condition too). None when none lies in its year."""
     today = today or timezone.localdate()
     this = pricing.month_start(today)
     previous = pricing.month_start(this - timedelta(days=1))
@@ -241,6 +243,9 @@ def routine_months(ruleset: RuleSet, *, today: date | None = None) -> tuple[date
         touched = pricing.months_touched(ruleset=ruleset, since=last_run)
         if touched is not None:
             first = min(first, touched)
+    regrouped = pricing.months_regrouped(ruleset=ruleset)
+    if regrouped is not None:
+        first = min(first, regrouped)
     if first > last:
         return None
     return first, last

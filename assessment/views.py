@@ -25,7 +25,7 @@ from infohub.models import Level, Unit
 from infohub.roles import unit_ids_where
 
 from . import charts, periods, selectors
-from .models import Entry, Fact, Group, RuleSet
+from .models import RANKED_GROUPS, Entry, Fact, Group, RuleSet, group_labels
 
 LEDGER_PAGE = 50
 GROUP_PAGE = 100  # ranking rows of a group shown at once
@@ -44,13 +44,6 @@ def column_labels() -> dict[str, str]:
         "points_instruction": _("Instruction points"), "points_topic": _("Topic request points"),
         "points_lapse": _("Lapse deductions"), "points_other": _("Other points"),
     }
-
-
-def _group_label(group: str) -> str:
-    try:
-        return Group(group).label
-    except ValueError:
-        return group or _("Other units")
 
 
 def _period_or_errors(ruleset: RuleSet, request):
@@ -112,22 +105,25 @@ def overview(request, pk):
         for row in rows:  # a unit's own people see where it stands only as the office published it
             row["rank"] = None
     published = None if live else selectors.published_ranking(request.user, ruleset)
+    labels = group_labels(ruleset.office.level)
     groups = []
+    # the ranked groups, then the units of the jurisdiction not ranked at the office's level (figures, no rank)
     for group in [*selectors.GROUP_ORDER, *sorted({row["group"] for row in rows} - set(selectors.GROUP_ORDER))]:
         members = [row for row in rows if row["group"] == group]
         if not members or (only and group != only):
             continue
+        ranked = group in RANKED_GROUPS
         chart = charts.ranking_bars(members, top=15, title=_("%(group)s: ranking by score") % {
-            "group": _group_label(group)}) if live else None
+            "group": labels.get(group, group)}) if live and ranked else None
         # a province's groups run to thousands of units: the first rows here, every row a page at a time in the group
         page = Paginator(members, GROUP_PAGE).get_page(params.page(request.GET.get("page")) if only else 1)
-        groups.append({"group": group, "label": _group_label(group), "rows": page.object_list, "page": page,
-                       "more": not only and page.has_next(), "count": len(members),
+        groups.append({"group": group, "label": labels.get(group, group), "ranked": ranked, "rows": page.object_list,
+                       "page": page, "more": not only and page.has_next(), "count": len(members),
                        "chart": _svg(chart) if chart else None})
     mine = set(unit_ids_where(request.user))
     if published:
         for table in published["groups"]:
-            table["label"] = table["label"] or _group_label(table["group"])
+            table["label"] = table["label"] or labels.get(table["group"], table["group"])
             highlight = next((row.get("unit_id") for row in table["rows"] if row.get("unit_id") in mine), None)
             table["chart"] = _svg(charts.ranking_bars(
                 table["rows"], highlight=highlight, top=15, title=_("%(group)s: ranking as issued") % {
@@ -136,8 +132,8 @@ def overview(request, pk):
     own = [row for row in rows if row["unit_id"] in mine]
     median_chart = None
     # The group's median is drawn from every unit's live figures: before a 通报 is issued only those who see the live
-    # ranking see it (in a small group a median is another unit's own score).
-    if len(own) == 1 and context["live"]:
+    # ranking see it (in a small group a median is another unit's own score). A unit not ranked here has none.
+    if len(own) == 1 and context["live"] and own[0]["group"] in RANKED_GROUPS:
         unit = Unit.objects.get(pk=own[0]["unit_id"])
         median_chart = _svg(charts.against_median(selectors.against_median(period, unit), unit_name=unit.name))
     context.update({
@@ -217,7 +213,8 @@ def unit_detail(request, pk, unit_pk):
         "people": selectors.person_stats(period, unit_ids=[unit.pk]),
         "adoptions_chart": _svg(charts.adoptions_per_month(selectors.adoptions_by_month(period, unit_ids=[unit.pk]))),
         "median_chart": _svg(charts.against_median(selectors.against_median(period, unit), unit_name=unit.name))
-        if context["live"] else None,  # the group's live median: see the overview
+        # the group's live median (see the overview); a unit not ranked at this level has none
+        if context["live"] and (total is None or total["group"] in RANKED_GROUPS) else None,
         "on_time_chart": _svg(charts.on_time_rate(selectors.on_time_by_month(
             period.first_month, period.last_month, unit_ids=[unit.pk]))),
         "may_drill": selectors.may_drill(request.user, ruleset, unit) and Unit.objects.filter(parent=unit).exists(),

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from infohub.models import Level
 
-from ..models import Fact, Group
+from ..models import Fact, group_labels
 
 register = template.Library()
 
@@ -38,14 +38,6 @@ def rate(value) -> str:
 @register.filter
 def month_label(value) -> str:
     return _("Month %(month)d") % {"month": value.month} if value else ""
-
-
-@register.filter
-def group_label(value) -> str:
-    try:
-        return Group(value).label
-    except ValueError:
-        return value or ""
 
 
 @register.filter
@@ -91,7 +83,7 @@ def sheet_rows(rows, ruleset, period_query, year_query) -> str:
     ledger = reverse("assessment:ledger", args=[ruleset.pk])
     return mark_safe(engines["jinja2"].get_template("assessment/sheet_rows.html").render({
         "rows": rows,
-        "groups": dict(Group.choices),
+        "groups": group_labels(ruleset.office.level),  # each row's group as the office's level names it
         "pq": urlencode(period_query),
         "unit_url": reverse("assessment:unit", args=[ruleset.pk, 0]).removesuffix("0/"),
         "ledger": f"{ledger}?{urlencode(period_query)}&",

@@ -38,7 +38,7 @@ def test_the_index_lists_the_rule_sets_a_person_may_open(figures, client):
 
 def test_the_office_sees_the_ranking_of_every_unit_per_group(figures, client, month_query):
     html = page(client, figures.net.city_editor, reverse("assessment:overview", args=[figures.ruleset.pk]), month_query)
-    assert "县（市、区）" in html and "部门单位" in html  # the groups, in Chinese
+    assert "县（市、区）" in html and "市直部门" in html  # the groups, in Chinese, named as the 通报 names them
     assert "东湖区委办公室" in html and "西岭县委办公室" in html and "临江市应急管理局" in html
     assert "取消评优资格" in html  # 西岭's lapse voided its eligibility
     assert html.count('<svg') >= 3 and 'role="img"' in html  # the groups' bars, adoptions, on time

@@ -234,7 +234,9 @@ def test_units_are_ranked_in_groups(net, rules):
         filed(unit, at(3, 2))
     run(rules, 3)
     groups = {u: tally(rules, u, 3).group for u in (net.dh, net.yj, net.park, net.sq)}
+    # the city's counties rank as the offices one level below, its departments as its own; a township (two levels
+    # below) is priced but not ranked by the city
     assert groups == {net.dh: Group.DISTRICT, net.yj: Group.DEPARTMENT, net.park: Group.DIRECT,
-                      net.sq: Group.DISTRICT}
+                      net.sq: Group.OTHER}
     # every active unit of the jurisdiction has its month, whether or not it did anything
     assert tally(rules, net.xl, 3).points == 0

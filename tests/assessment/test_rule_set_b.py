@@ -78,7 +78,8 @@ def test_a_direct_points_points_also_count_half_for_its_county(net, rules):
     assert {r.cause_id for r in linked} == set(current(rules, unit=net.park).values_list("cause_id", flat=True))
     assert linked.get(points=5).basis == "挂钩分（江南化工园区（直报点））10 × 0.5"
     t = tally(rules, net.xl, 3)
-    assert (t.points_other, t.points, t.group) == (D("2.5"), D("2.5"), Group.DISTRICT)
+    # (西岭县 is a county office under a province's rules: priced, not ranked at the province's level)
+    assert (t.points_other, t.points, t.group) == (D("2.5"), D("2.5"), Group.OTHER)
     assert tally(rules, net.park, 3).group == Group.DIRECT
 
 

@@ -80,16 +80,34 @@ def test_overdue_follow_ups_and_late_answers_are_priced_by_their_kind(net, rules
 
 
 def test_a_units_group_is_one_mapping_in_python_sql_and_the_orm(net):
-    kinds = [kind for kind, _label in Unit.Kind.choices]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT k, " + pricing.group_sql("k") + " FROM unnest(%s::text[]) AS k", [kinds])
-        in_sql = dict(cursor.fetchall())
-    in_orm = dict(Unit.objects.filter(kind__in=kinds).annotate(g=pricing.group_case("kind"))
-                  .values_list("kind", "g").distinct())
-    assert in_sql == {kind: pricing.group_of(kind) for kind in kinds}
-    assert all(in_orm[kind] == pricing.group_of(kind) for kind in in_orm)
-    assert in_sql == {"committee_office": Group.DISTRICT, "government_office": Group.DISTRICT,
-                      "department": Group.DEPARTMENT, "direct_point": Group.DIRECT, "special_officer": Group.DIRECT}
+    # every kind of unit at every level, under an office of every level
+    kinds, levels = list(Unit.Kind.values), list(Level.values)
+    units = {(kind, level): Unit(name=f"{kind}-{level}", code=f"g-{kind}-{level}", kind=kind, level=level)
+             for kind in kinds for level in levels}
+    for unit in units.values():
+        unit.save()
+    for office_level in levels:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT u.kind, u.level, " + pricing.group_sql("u", office_level)
+                           + " FROM unnest(%s::text[], %s::text[]) AS u(kind, level)",
+                           [[k for k, _l in units], [lv for _k, lv in units]])
+            in_sql = {(kind, level): group for kind, level, group in cursor.fetchall()}
+        in_orm = dict(((u.kind, u.level), u.g) for u in Unit.objects.filter(code__startswith="g-")
+                      .annotate(g=pricing.group_case(office_level)))
+        in_python = {key: pricing.group_of(*key, office_level) for key in units}
+        assert in_sql == in_python == in_orm, office_level
+    # under a city office: its counties' offices, the city's own departments, direct points at any level
+    city = {key: pricing.group_of(*key, Level.CITY) for key in units}
+    assert {key for key, group in city.items() if group == Group.DISTRICT} == {
+        ("committee_office", "county"), ("government_office", "county")}
+    assert {key for key, group in city.items() if group == Group.DEPARTMENT} == {("department", "city")}
+    assert {key for key, group in city.items() if group == Group.DIRECT} == {
+        (kind, level) for kind in ("direct_point", "special_officer") for level in levels}
+    # a township office has nobody one level below; a county department under a province is not ranked there
+    assert pricing.group_of("committee_office", "township", Level.TOWNSHIP) == Group.OTHER
+    assert pricing.group_of("department", "county", Level.PROVINCE) == Group.OTHER
+    with pytest.raises(ValueError):
+        pricing.group_sql("u", "nation")
 
 
 def test_a_direct_points_county_is_the_nearest_county_above_it(net):
