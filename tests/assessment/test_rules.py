@@ -92,8 +92,8 @@ def test_a_units_group_is_one_mapping_in_python_sql_and_the_orm(net):
                            + " FROM unnest(%s::text[], %s::text[]) AS u(kind, level)",
                            [[k for k, _l in units], [lv for _k, lv in units]])
             in_sql = {(kind, level): group for kind, level, group in cursor.fetchall()}
-        in_orm = dict(((u.kind, u.level), u.g) for u in Unit.objects.filter(code__startswith="g-")
-                      .annotate(g=pricing.group_case(office_level)))
+        in_orm = {(u.kind, u.level): u.g for u in Unit.objects.filter(code__startswith="g-")
+                  .annotate(g=pricing.group_case(office_level))}
         in_python = {key: pricing.group_of(*key, office_level) for key in units}
         assert in_sql == in_python == in_orm, office_level
     # under a city office: its counties' offices, the city's own departments, direct points at any level
