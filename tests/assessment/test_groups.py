@@ -39,8 +39,9 @@ def province_department(net) -> Unit:
 
 @pytest.fixture
 def rules_b(net) -> RuleSet:
-    """Example rule set B at the province office."""
-    return examples.provincial_government_rules(office=net.province, year=2026, province_type=net.types["江南信息"])
+    """Example rule set B at the province office, in force from the year's start."""
+    return examples.provincial_government_rules(office=net.province, year=2026, province_type=net.types["江南信息"],
+                                                effective_from=date(2026, 1, 1))
 
 
 def _ranked(period) -> dict:
