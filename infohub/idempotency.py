@@ -1,7 +1,13 @@
 """A request sent twice records once (SPEC §3): forms carry a once-only token (`{% once %}`, field `once`), API
 calls an `Idempotency-Key` header. The first request with a key runs; the same key again gets the first answer
 (`Idempotent-Replayed: true`), also while the first is still running (it waits for it, as a double click's
-second request must show what the first did); a form sent again lands where the first went, told so. A form's token
+second request must show what the first did); a form sent again lands where the first went, told so.
+An API key names one request: its method, path, query and body (JSON compared as data, so the order of its keys does
+not matter; a form body field by field, files by their content). The same key with anything else — another address,
+or the same address with another body — is not a retry: it is refused (422 `idempotency_key_reused`, the reason in
+Chinese) and nothing runs, rather than answering the first request's result to a request that asked something else.
+A form's token names its method and path only: a form sent again after Back, edited or not, is the same form sent
+twice (once.js puts the token back for exactly that), recorded once and told so. A form's token
 is the one it was shown with, also after Back when the browser fetched the page anew (static/js/once.js keeps the
 token sent in the history entry's state and puts it back). Kept: the API's answers below 500, a form's redirect (done). A 5xx,
 or a form page shown again with its errors, frees the key so that trying again tries again.
@@ -9,11 +15,14 @@ or a form page shown again with its errors, frees the key so that trying again t
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import resolve_url
@@ -47,7 +56,7 @@ class IdempotencyMiddleware:
         if len(key) > 100:
             return _refused(request, Refusal(400, "invalid", _("The %(header)s header is longer than 100 characters.")
                                              % {"header": HEADER}, _("At most 100 characters.")), from_form=from_form)
-        signature = f"{request.method} {request.path}"[:300]
+        signature = _signature(request, from_form=from_form)
         record = _claim(user, key, signature)
         if record is not None:  # this key was seen before
             response = _replay(record, signature)
@@ -65,6 +74,59 @@ class IdempotencyMiddleware:
             raise
         _remember(user, key, response, from_form=from_form)
         return response
+
+
+FINGERPRINT = " #"  # in a stored signature: what follows is the digest of the request's query and body
+
+
+def _signature(request, *, from_form: bool) -> str:
+    """What a key names (IdempotencyKey.request, at most 300 characters): the method and path; for an API call also
+    the SHA-256 of its query and body, so the same key with another body is told apart from a retry."""
+    head = f"{request.method} {request.path}"
+    if from_form:
+        return head[:300]
+    return head[:230] + FINGERPRINT + _fingerprint(request)
+
+
+def _fingerprint(request) -> str:
+    digest = hashlib.sha256()
+
+    def add(*parts) -> None:
+        digest.update(json.dumps(parts, ensure_ascii=False, default=str).encode())
+        digest.update(b"\0")
+
+    add("query", sorted(request.GET.lists()))
+    content_type = request.content_type or ""
+    if request.method == "POST" and content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        # Parsed as Django parses it (a multipart boundary differs between two sendings of the same form data).
+        add("form", sorted(request.POST.lists()))
+        for name, files in sorted(request.FILES.lists()):
+            for upload in files:
+                add("file", name, upload.name, upload.size)
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+        return digest.hexdigest()
+    try:
+        body = request.body
+    except RequestDataTooBig:  # the view refuses it anyway
+        body = f"too large: {request.META.get('CONTENT_LENGTH')}".encode()
+    if "json" in content_type and body:
+        try:
+            body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+        except ValueError:
+            pass  # not JSON after all: its bytes
+    add("body", content_type)
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def _same_request(stored: str, signature: str) -> bool:
+    """Whether a key's stored signature names this request. A signature stored before bodies were compared (no
+    digest in it) is compared by method and path, as it was then."""
+    if FINGERPRINT in stored or FINGERPRINT not in signature:
+        return stored == signature
+    return stored == signature.split(FINGERPRINT, 1)[0][:300]
 
 
 def _sender(request):
@@ -121,8 +183,12 @@ def _refused(request, refusal: Refusal, *, from_form: bool) -> HttpResponse:
 
 
 def _replay(record: IdempotencyKey, signature: str) -> HttpResponse | Refusal:
-    if record.request != signature:
-        return Refusal(422, "key_reused", _("This %(header)s was used for another request.") % {"header": HEADER},
+    if not _same_request(record.request, signature):
+        return Refusal(422, "idempotency_key_reused",
+                       _("This %(header)s was already used for another request (another address or another body): "
+                         "the first request's answer is not this one's. Send a new request with a new %(header)s.")
+                       % {"header": HEADER},
+                       _("Used before for another request."),
                        form_text=_("This form was already used to send something else: reload the page and fill it in "
                                    "again."))
     deadline = time.monotonic() + WAIT_SECONDS

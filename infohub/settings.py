@@ -256,7 +256,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "政务信息报送与审核的全部功能：信息报送、审核签发、逐级审核采用、突发事件报送时限、信息刊物、领导批示、约稿。"
         "认证：登录后的会话，或请求头 `Authorization: Token <令牌>`（令牌由 `POST /api/auth/token/` 取得）。"
-        "新建和操作请求可带 `Idempotency-Key` 请求头：同一请求重发只记录一次。出错时返回 `{detail, code, errors}`。\n\n"
+        "新建和操作请求可带 `Idempotency-Key` 请求头：同一请求重发只记录一次；同一个键用于地址或内容不同的请求时返回 422"
+        "（`idempotency_key_reused`），不执行。出错时返回 `{detail, code, errors}`。\n\n"
         "Filing, review and emergency reporting for government-information work (English summaries per operation)."
     ),
     "VERSION": "1.0.0",

@@ -94,9 +94,44 @@ def test_an_api_create_retried_with_its_key_makes_one_item_and_answers_the_same(
     assert again["Idempotent-Replayed"] == "true" and Item.objects.count() == 1
     # the same key for another request is refused; another key is another item
     other = api.post(f"/api/items/{first.json()['id']}/submit/", {}, format="json")
-    assert other.status_code == 422 and other.json()["code"] == "key_reused"
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
     api.credentials(HTTP_AUTHORIZATION=f"Token {_token(chain.net.clerk)}", HTTP_IDEMPOTENCY_KEY="draft-0002")
     assert api.post("/api/items/", body, format="json").status_code == 201 and Item.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_key_sent_again_with_another_body_is_refused_not_answered_with_the_first_item(chain, good_item_data):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {_token(chain.net.clerk)}", HTTP_IDEMPOTENCY_KEY="draft-0003")
+    body = {**good_item_data, "source_unit": chain.net.county.pk}
+    first = api.post("/api/items/", body, format="json")
+    other = api.post("/api/items/", {**body, "title": "另一件事：西岭县开展防汛应急演练"}, format="json")
+    assert first.status_code == 201 and other.status_code == 422, other.content
+    assert other.json()["code"] == "idempotency_key_reused" and "已用于另一个请求" in other.json()["detail"]
+    assert "Idempotent-Replayed" not in other and Item.objects.count() == 1
+    assert Item.objects.get().title == body["title"]
+    # the first body again is still its retry
+    again = api.post("/api/items/", body, format="json")
+    assert again.status_code == 201 and again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+
+
+@pytest.mark.django_db
+def test_a_file_sent_again_with_its_key_is_a_retry_and_another_file_is_not(chain, good_item_data):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {_token(chain.net.clerk)}")
+    item = api.post("/api/items/", {**good_item_data, "source_unit": chain.net.county.pk}, format="json").json()
+    url = f"/api/items/{item['id']}/attachments/"
+
+    def send(content: bytes):  # each sending has a multipart boundary of its own
+        return api.post(url, {"file": SimpleUploadedFile("会议纪要.pdf", content)}, format="multipart",
+                        HTTP_IDEMPOTENCY_KEY="attach-1")
+
+    first, again, other = send(b"%PDF-1 first"), send(b"%PDF-1 first"), send(b"%PDF-1 other")
+    assert first.status_code == again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert Item.objects.get(pk=item["id"]).attachments.count() == 1
 
 
 @pytest.mark.django_db
