@@ -541,10 +541,14 @@ def causes_of(user, entries) -> dict[int, Cause]:
             credits = {c.pk: c for c in access.visible(user, Credit.objects.filter(pk__in=list(ids)))
                        .select_related("issue__ptype", "item")}
             issues = seen(Issue, {c.issue_id for c in credits.values()})
+            # where the issue is not theirs to open (a unit credited, or filing jointly), the item used
+            items = items_seen({c.source_item_id for c in credits.values() if c.issue_id not in issues})
             for pk, credit in credits.items():
                 issue = credit.issue
                 label = f"{issue.title_label} · {credit.item.title}" if credit.item_id else issue.title_label
-                url = reverse("publications:issue_detail", args=[issue.pk]) if issue.pk in issues else None
+                url = (reverse("publications:issue_detail", args=[issue.pk]) if issue.pk in issues else
+                       reverse("submissions:item_detail", args=[credit.source_item_id])
+                       if credit.source_item_id in items else None)
                 found[model, pk] = Cause(label, url)
         elif model is Shortfall:
             shortfalls = seen(Shortfall, ids)

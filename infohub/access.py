@@ -5,7 +5,8 @@ Seeing. A person sees an object when, and only when, both hold:
 
 1. it is theirs, or it reached them: its unit is one where they hold a unit role (`SOURCE_ROLES`), or it reached
    an office where they hold an office role (`OFFICE_ROLES`) — the review chain's hops, the deadline clocks of an
-   emergency the office waits for, a chase the office recorded;
+   emergency the office waits for, a chase the office recorded —, or their unit filed it jointly with its unit
+   (合报: `joint`, once filed; read only, since every right names the object's own unit);
 2. its classification mark is within their clearance (`User.clearance`).
 
 Anything else is answered exactly as if it did not exist (404). Each model the rule governs declares where the
@@ -45,23 +46,31 @@ class Facts:
     "item__classification"); `reached` grows as apps declare relations through which the object reaches an
     office; `jurisdiction` is the path field of a unit for records every office above that unit sees (a lapse is
     seen in the jurisdiction of the offices over its unit); `audited` is the attribute path to the item whose
-    reads are audited ("" for the item itself)."""
+    reads are audited ("" for the item itself); `joint` the units that filed the object jointly with its unit
+    (合报: "joint_units__id"), whose unit roles see it — only to read: a `Right` names the object's own unit — once
+    the conditions `joint_when` hold ({"submitted_at__isnull": False}: an item once filed, not its draft)."""
 
     unit: str | None = None
     mark: str | None = None
     reached: list[str] = field(default_factory=list)
     jurisdiction: str | None = None
     audited: str | None = None
+    joint: str | None = None
+    joint_when: dict = field(default_factory=dict)
 
 
 _governed: dict[type[models.Model], Facts] = {}
 
 
 def govern(model: type[models.Model], *, unit: str | None = None, mark: str | None = None,
-           reached: tuple[str, ...] = (), jurisdiction: str | None = None, audited: str | None = None) -> None:
+           reached: tuple[str, ...] = (), jurisdiction: str | None = None, audited: str | None = None,
+           joint: str | None = None, joint_when: dict | None = None) -> None:
     """Put `model` under the access rule (called once per model from its app's `ready()`)."""
+    if joint is not None and "__" not in joint:
+        raise ValueError("a joint lookup goes through a relation (e.g. joint_units__id)")
     facts = _governed.setdefault(model, Facts())
     facts.unit, facts.mark, facts.jurisdiction, facts.audited = unit, mark, jurisdiction, audited
+    facts.joint, facts.joint_when = joint, dict(joint_when or {})
     facts.reached.extend(lookup for lookup in reached if lookup not in facts.reached)
 
 
@@ -100,27 +109,30 @@ def visible(user: User, queryset: QuerySet) -> QuerySet:
     Lookups through a relation are combined as a UNION of indexed lookups: an OR across joins would make
     Postgres scan the whole table."""
     facts = facts_of(queryset.model)
-    own = unit_ids_where(user, *SOURCE_ROLES) if facts.unit else set()
+    own = unit_ids_where(user, *SOURCE_ROLES) if facts.unit or facts.joint else set()
     offices = unit_ids_where(user, *OFFICE_ROLES) if facts.reached or facts.jurisdiction else set()
-    parts = ([(facts.unit, own)] if own else []) + [(lookup, offices) for lookup in facts.reached if offices]
+    # (lookup, unit ids, further conditions of the branch)
+    parts = ([(facts.unit, own, Q())] if own and facts.unit else []) + [
+        (lookup, offices, Q()) for lookup in facts.reached if offices]
     if facts.jurisdiction and offices:
-        parts.append((facts.jurisdiction, offices))
+        parts.append((facts.jurisdiction, offices, Q()))
+    if facts.joint and own:  # 合报: through the relation, so always a branch of its own
+        parts.append((facts.joint, own, Q(**facts.joint_when)))
+
+    def branch(lookup, ids, when) -> Q:
+        return (tree.within(ids, path=lookup) if lookup == facts.jurisdiction else Q(**{f"{lookup}__in": ids})) & when
+
     if not parts:
         return queryset.none()
-    if all("__" not in lookup for lookup, _ids in parts):
+    if all("__" not in lookup for lookup, _ids, _when in parts):
         reach = Q()
-        for lookup, ids in parts:
-            reach |= tree.within(ids, path=lookup) if lookup == facts.jurisdiction else Q(**{f"{lookup}__in": ids})
+        for part in parts:
+            reach |= branch(*part)
         narrowed = queryset.filter(reach)
     else:
         # Each branch starts from `queryset`, so its own conditions (an id, a state) narrow every branch.
         base = queryset.order_by().values("pk")
-        selects = [
-            base.filter(
-                tree.within(ids, path=lookup) if lookup == facts.jurisdiction else Q(**{f"{lookup}__in": ids})
-            )
-            for lookup, ids in parts
-        ]
+        selects = [base.filter(branch(*part)) for part in parts]
         narrowed = queryset.filter(pk__in=selects[0].union(*selects[1:]) if len(selects) > 1 else selects[0])
     return narrowed.filter(_mark_filter(facts, user))
 
@@ -175,6 +187,12 @@ def audience(obj: models.Model) -> Q:
             units = {_value(obj, facts.unit)}
         holds_here |= Q(pk__in=RoleAssignment.objects.filter(unit_id__in=units, role__in=SOURCE_ROLES)
                         .values("user_id"))
+    if facts.joint:  # the units that filed it jointly, once the conditions hold: one query
+        joint = set(model._base_manager.filter(pk=obj.pk, **facts.joint_when)
+                    .exclude(**{f"{facts.joint}__isnull": True}).values_list(facts.joint, flat=True))
+        if joint:
+            holds_here |= Q(pk__in=RoleAssignment.objects.filter(unit_id__in=joint, role__in=SOURCE_ROLES)
+                            .values("user_id"))
     offices = set()
     for lookup in facts.reached:
         if "__" not in lookup:  # a field of the object itself

@@ -32,10 +32,11 @@ class PublicationsConfig(AppConfig):
         access.govern(Issue, unit="office_id", mark="classification", reached=("deliveries__unit_id",), audited="")
         # A type is seen by its office and by the units it is sent to by default.
         access.govern(PublicationType, unit="office_id", reached=("office_id", "default_recipients__unit_id"))
-        # A credit (an item used in a signed issue) is seen by the credited unit, the publishing office and the
-        # offices above the credited unit (who assess it); it names an item, so it carries that item's mark.
+        # A credit (an item used in a signed issue) is seen by the credited unit, the units that filed its source
+        # item jointly (合报: their share of it is priced), the publishing office and the offices above the credited
+        # unit (who assess it); it names an item, so it carries that item's mark.
         access.govern(Credit, unit="unit_id", mark="item__classification", reached=("office_id",),
-                      jurisdiction="unit__path")
+                      jurisdiction="unit__path", joint="source_item__joint_units__id")
         register_audit_actions(AUDIT_ACTIONS)
         # the audit log names an issue's states as its pages do, and an issue discarded while compiled
         register_audit_states(Issue, [*Issue.Status.choices, ("discarded", _("Discarded"))])

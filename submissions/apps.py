@@ -22,8 +22,10 @@ class SubmissionsConfig(AppConfig):
         from . import receivers, selectors  # noqa: F401  (receivers: connects the signal receivers)
         from .models import Item
 
-        # An item is its source unit's; it is marked; reads of a classified one are audited.
-        access.govern(Item, unit="source_unit_id", mark="classification", audited="")
+        # An item is its source unit's; once filed, the units that filed it jointly (合报) read it too, through the
+        # through table's index on the unit; it is marked; reads of a classified one are audited.
+        access.govern(Item, unit="source_unit_id", mark="classification", audited="",
+                      joint="joint_units__id", joint_when={"submitted_at__isnull": False})
         register_audit_actions(AUDIT_ACTIONS)
         register_audit_states(Item, Item.Status.choices)
         openwork.register(selectors.open_work)  # what the roster must not switch off unseen
