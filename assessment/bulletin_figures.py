@@ -14,8 +14,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, NullIf, Substr, TruncMonth
+from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Concat, ExtractMonth, NullIf, Replace, Substr, TruncMonth
 from django.utils import timezone, translation
 
 from alerts.models import Clock, Lapse
@@ -229,15 +229,19 @@ def _current(period: selectors.Period, fact: str):
 
 def _below_quota(period: selectors.Period) -> list[dict]:
     """Units ranked in the period (not Group.OTHER: the 通报 names the units it ranks) with a quota deduction in it: the
-    months short, the points taken off and how it was worked out ("filed 12 of 20"), one row per unit in one
-    statement."""
+    months short, the points taken off and how each month was worked out, named by its month and without the rule's
+    name repeated ("1月：报送 8 条，定额 20 条，-1 × 12；2月：报送 15 条，定额 20 条，-1 × 5" — a quarter's row printed
+    the same sentence three times without saying which month each was), one row per unit in one statement."""
     from django.contrib.postgres.aggregates import StringAgg
 
     ranked = period.tallies().filter(group__in=RANKED_GROUPS).values("unit_id")
+    # the engine writes "<rule's label>：报送 8 条，定额 20 条，-1 × 12": the label is the table's heading already
+    said = Replace(Coalesce(F("basis"), Value("")), Concat(Coalesce(F("rule__label"), Value("")), Value("：")),
+                   Value(""))
+    month = Concat(Cast(ExtractMonth("month"), CharField()), Value("月："), said, output_field=CharField())
     rows = (_current(period, Fact.QUOTA).filter(unit_id__in=ranked).values("unit_id")
             .annotate(unit_name=F("unit__name"), path=F("unit__path"), months=Count("month", distinct=True),
-                      points=Sum("points"),
-                      basis=StringAgg(Coalesce(F("basis"), Value("")), delimiter="；", order_by="month"))
+                      points=Sum("points"), basis=StringAgg(month, delimiter="；", order_by="month"))
             .order_by("path"))
     return [{"unit_id": r["unit_id"], "unit": r["unit_name"], "months": r["months"], "points": _s(r["points"]),
              "basis": r["basis"]} for r in rows]

@@ -13,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from alerts.models import Lapse
-from assessment.models import Entry, Fact, Group, Pricing, RuleSet, Tally
+from assessment.models import Entry, Fact, Group, Pricing, Rule, RuleSet, Tally
 from infohub.models import Level, Role, Unit, User
 from publications.models import Credit
 from tests.factories import UnitFactory, person
@@ -77,7 +77,10 @@ def world(pubs) -> World:
     _tally(ruleset, dept, FEB, group=Group.DEPARTMENT, filed=5, adopted=2, adopted_city=2, points_filing="2.5",
            points_adoption="10")
 
-    _entry(pricing, net.other_county, JAN, Fact.QUOTA, points="-2", cause=net.other_county, basis="1月报送8条，任务20条")
+    # as the engine writes it (pricing: "<rule>：报送 n 条，定额 m 条，…")
+    quota = Rule.objects.create(ruleset=ruleset, label="区县月度报送定额", fact=Fact.QUOTA, quota=20, points=Decimal("-1"))
+    _entry(pricing, net.other_county, JAN, Fact.QUOTA, points="-2", cause=net.other_county, rule=quota,
+           basis="区县月度报送定额：报送 18 条，定额 20 条，-1 × 2")
     late = Lapse.objects.create(kind=Lapse.Kind.LATE, unit=net.county, reason="超过2小时时限报送",
                                 item=adopted_item(chain, "东湖区化工园区一仓库起火"))
     false = Lapse.objects.create(kind=Lapse.Kind.FALSE, unit=net.other_county, reason="报送的伤亡人数与事实不符",

@@ -60,7 +60,7 @@ def test_the_figures_are_read_in_a_few_statements_whatever_the_units(world, djan
     assert [r["unit"] for r in figures["praised"]] == ["东湖区委办公室", "临江市应急管理局"]
     assert [(r["unit"], "取消评先评优资格" in r["reason"]) for r in figures["criticised"]] == [("西岭县委办公室", True)]
     assert [(r["unit"], r["points"], r["basis"]) for r in figures["below_quota"]] == [
-        ("西岭县委办公室", "-2.00", "1月报送8条，任务20条")]
+        ("西岭县委办公室", "-2.00", "1月：报送 18 条，定额 20 条，-1 × 2")]
     assert [r["unit"] for r in figures["filed_nothing"]] == ["南山县委办公室"]
     assert {(r["unit"], r["event"], r["kind_label"], r["points"]) for r in figures["lapses"]} == {
         ("西岭县委办公室", "西岭县一货车侧翻致二人受伤", "误报", "-30.00"),
@@ -117,7 +117,7 @@ def test_the_docx_has_the_masthead_tables_named_units_lapses_annex_and_fonts_on_
     assert [c.text for c in ranking.rows[4].cells][0::7] == ["西岭县委办公室", "-23"]
     assert [c.text for c in tables[1].rows[2].cells] == ["临江市应急管理局", "5", "2", "0", "0", "0", "0", "12.5", "1"]
     quota, lapses, annex = tables[2], tables[3], tables[4]
-    assert [c.text for c in quota.rows[1].cells] == ["西岭县委办公室", "1", "1月报送8条，任务20条", "-2"]
+    assert [c.text for c in quota.rows[1].cells] == ["西岭县委办公室", "1", "1月：报送 18 条，定额 20 条，-1 × 2", "-2"]
     assert {(r.cells[1].text, r.cells[2].text, r.cells[3].text) for r in lapses.rows[1:]} == {
         ("东湖区委办公室", "东湖区化工园区一仓库起火", "迟报"), ("西岭县委办公室", "西岭县一货车侧翻致二人受伤", "误报")}
     assert [c.text for c in annex.rows[1].cells][1:] == [ADOPTED_TITLE, "东湖区委办公室", f"《临江信息》{YEAR}年第1期", "市级"]
@@ -175,6 +175,27 @@ def test_the_xlsx_has_every_table_with_formulas_and_their_inputs_a_frozen_header
         charts = [name for name in archive.namelist() if name.startswith("xl/charts/chart")]
         assert len(charts) == 2
         assert b"<barChart>" in archive.read(charts[0]) and b"<barDir val=\"bar\"/>" in archive.read(charts[0])
+
+
+def test_the_quota_table_names_each_month_short(world):  # noqa: F811
+    # given: 西岭县 short of its quota in January (the world's row) and in March as well
+    from assessment.models import Entry, Fact
+
+    january = Entry.objects.get(ruleset=world.ruleset, fact=Fact.QUOTA)
+    january.pk, january.month, january.points = None, MAR, Decimal("-15")
+    january.basis = "区县月度报送定额：报送 5 条，定额 20 条，-1 × 15"
+    january.save()
+    # when: the quarter's 通报 is drawn
+    figures = bulletin_figures.collect(world.ruleset, Bulletin.Kind.QUARTERLY, JAN, MAR)
+    # then: one row for the unit, each month named once, the rule's name not repeated per month
+    said = "1月：报送 18 条，定额 20 条，-1 × 2；3月：报送 5 条，定额 20 条，-1 × 15"
+    assert [(r["unit"], r["months"], r["basis"], r["points"]) for r in figures["below_quota"]] == [
+        ("西岭县委办公室", 2, said, "-17.00")]
+    [quota] = [t for t in Document(io.BytesIO(bulletin_docx.build(figures, charts=False))).tables
+               if t.rows[0].cells[0].text == "单位" and t.rows[0].cells[2].text == "情况"]
+    assert [c.text for c in quota.rows[1].cells] == ["西岭县委办公室", "2", said, "-17"]
+    sheet = load_workbook(io.BytesIO(bulletin_xlsx.build(figures)))["未完成任务"]
+    assert [c.value for c in sheet[2]] == ["西岭县委办公室", 2, said, -17]
 
 
 def test_a_capped_rule_set_caps_the_score_formula_from_the_overview(world, figures):  # noqa: F811
