@@ -123,6 +123,7 @@ def bulletin_detail(request, pk):
     context = {
         "bulletin": bulletin, "stalled": stalled,
         "may_issue": bulletins.allows("issue", request.user, bulletin),
+        "not_ended": bulletins.not_ended(bulletin) if not bulletin.is_issued else None,
         "may_regenerate": bulletins.may_regenerate(request.user, bulletin),
     }
     if request.htmx:

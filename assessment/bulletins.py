@@ -234,6 +234,28 @@ def _next_number(office_id: int, year: int) -> int:
     return counter.last
 
 
+def period_end(bulletin: Bulletin) -> dt.date:
+    """The first day after the bulletin's period (its last month's end, in Beijing time): from then on it may be
+    issued."""
+    last = bulletin.last_month
+    return dt.date(last.year + last.month // 12, last.month % 12 + 1, 1)
+
+
+def not_ended(bulletin: Bulletin, *, today: dt.date | None = None) -> str | None:
+    """Why the bulletin may not be issued yet, or None: its month, quarter or year has not ended (Asia/Shanghai, the
+    office's clock, whatever the reader's). A draft of a period under way may be generated and read — the figures of
+    the weeks so far — but a 通报 of a period is issued once the period is over, never on part of it."""
+    today = today or timezone.localdate(timezone=timezone.get_default_timezone())
+    ends = period_end(bulletin)
+    if today >= ends:
+        return None
+    return _("%(period)s is not over until %(last)s: a draft may be generated and read now, and the bulletin issued "
+             "from %(first)s on.") % {
+        "period": bulletin_figures.period_label(bulletin.kind, bulletin.first_month),
+        "last": bulletin_figures.date_label(ends - dt.timedelta(days=1)),
+        "first": bulletin_figures.date_label(ends)}
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -245,11 +267,13 @@ def bulletin_issue(*, bulletin: Bulletin, actor: User) -> Bulletin:
     row is written — all in one transaction. From then on the database refuses any change to it.
 
     Raises NotPermitted (not a director of the office), IllegalTransition (not ready: queued, being generated, failed,
-    or already issued), ActionRefused (a pricing run of its rule set changed the period's ledger rows after it was
-    generated: generate it again)."""
+    or already issued), ActionRefused (its period has not ended yet, in Beijing time: `not_ended`; a pricing run of
+    its rule set changed the period's ledger rows after it was generated: generate it again)."""
     with transaction.atomic():
         bulletin = Bulletin.objects.select_for_update(of=("self",)).select_related("office").get(pk=bulletin.pk)
         check("issue", actor, bulletin)
+        if reason := not_ended(bulletin):
+            raise ActionRefused(reason)
         # A run that changed the period's rows; the routine runs every 15 minutes mostly change nothing, and counting
         # them refused last month's bulletin a quarter of an hour after it was generated.
         repriced = Pricing.objects.filter(ruleset_id=bulletin.ruleset_id, state=Pricing.State.DONE,

@@ -9,6 +9,7 @@ import io
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db.models import Sum
 from docx import Document
 
@@ -17,6 +18,7 @@ from assessment.models import Bulletin, Entry
 from infohub.models import Role
 from tests.factories import person
 
+from .conftest import at
 from .test_end_to_end import _late_march, priced  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +30,9 @@ def test_a_quarter_of_priced_facts_issued_as_a_bulletin(net, priced, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         bulletin = bulletins.bulletin_request(ruleset=rules, kind="quarterly", first_month=dt.date(2026, 1, 1),
                                               last_month=dt.date(2026, 3, 1), actor=net.editor)
-    bulletin = bulletins.bulletin_issue(bulletin=Bulletin.objects.get(pk=bulletin.pk), actor=director)
+    # generated as a draft on March 28th; issued once the quarter is over
+    with time_machine.travel(at(4, 2), tick=False):
+        bulletin = bulletins.bulletin_issue(bulletin=Bulletin.objects.get(pk=bulletin.pk), actor=director)
     figures = bulletin.figures
     rows = {row["unit_id"]: row for group in figures["groups"] for row in group["rows"]}
     ledger = Entry.objects.filter(ruleset=rules, unit=net.dh, superseded_by__isnull=True).aggregate(s=Sum("points"))["s"]
