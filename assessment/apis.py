@@ -231,7 +231,12 @@ class SheetRowSerializer(serializers.Serializer):
     adopted_central = serializers.IntegerField()
     points_filing = serializers.DecimalField(**POINTS)
     points_adoption = serializers.DecimalField(**POINTS)
-    points_month = serializers.DecimalField(**POINTS)
+    points_instruction = serializers.DecimalField(**POINTS)
+    points_topic = serializers.DecimalField(**POINTS)
+    points_lapse = serializers.DecimalField(**POINTS)
+    points_other = serializers.DecimalField(**POINTS, help_text="Quota deductions, 挂钩分, overdue follow-ups, "
+                                            "adjustments.")
+    points_month = serializers.DecimalField(**POINTS, help_text="The sum of the six points columns before it.")
     points_year = serializers.DecimalField(**POINTS)
     zeroed = serializers.BooleanField()
     by_publication = PublicationUseSerializer(many=True)
@@ -424,7 +429,7 @@ class RuleSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
         # Kept like the page's table (infohub.listcache) until a pricing run of the rule set changes its figures.
         return Response(listcache.rendered(
-            "assessment-sheet-api", [selectors.figures_scope_name(ruleset), listcache.NAMES],
+            "assessment-sheet-api-v2", [selectors.figures_scope_name(ruleset), listcache.NAMES],
             (ruleset.pk, period.first_month, "live" if seen is None else tuple(sorted(seen)), request.get_host(),
              *listcache.reader_key(request)), answer))
 

@@ -57,6 +57,8 @@ COLUMN_FACTS = {
 }
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=11, decimal_places=2))
+# The points columns of the monthly sheet: every column the month's total is the sum of (POINTS but the total).
+SHEET_POINTS = POINTS[:-1]
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -142,10 +144,13 @@ def _score(ruleset: RuleSet):
 
 def monthly_sheet(ruleset: RuleSet, month: dt.date, *, unit_ids=None) -> QuerySet:
     """The monthly score sheet (SPEC §9) of `month`, one row per unit: filed this month and this year, adopted by
-    level and combined vs standalone, filing points, adoption points, the month's total and the year's total so far.
+    level and combined vs standalone, the month's points column by column — filing, adoption, and every other column
+    that adds to the total (instructions, topic requests, lapse deductions, other: quotas, 挂钩分, overdue follow-ups,
+    adjustments), so the month's total is their sum — and the year's total so far.
     Shape: values() rows {"unit_id", "unit_name", "group", "filed", "filed_year", "adopted", "adopted_combined",
-    "adopted_standalone", "adopted_<level>", "points_filing", "points_adoption", "points_month", "points_year",
-    "zeroed_months" (months of the year so far in which the year stood zeroed)}."""
+    "adopted_standalone", "adopted_<level>", "points_filing", "points_adoption", "points_instruction", "points_topic",
+    "points_lapse", "points_other", "points_month", "points_year", "zeroed_months" (months of the year so far in which
+    the year stood zeroed)}."""
     month = month_start(month)
     this_month = Q(month=month)
     tallies = Tally.objects.filter(ruleset=ruleset, month__gte=month.replace(month=1), month__lte=month)
@@ -157,8 +162,7 @@ def monthly_sheet(ruleset: RuleSet, month: dt.date, *, unit_ids=None) -> QuerySe
         .annotate(filed_year=Coalesce(Sum("filed"), 0), points_year=Coalesce(Sum("points"), ZERO),
                   zeroed_months=Count("pk", filter=Q(zeroed=True)))
         .annotate(unit_name=F("unit__name"), unit_path=F("unit__path"), **month_sum,
-                  points_filing=Coalesce(Sum("points_filing", filter=this_month), ZERO),
-                  points_adoption=Coalesce(Sum("points_adoption", filter=this_month), ZERO),
+                  **{name: Coalesce(Sum(name, filter=this_month), ZERO) for name in SHEET_POINTS},
                   points_month=Coalesce(Sum("points", filter=this_month), ZERO))
         .annotate(adopted_standalone=F("adopted") - F("adopted_combined"))
         .order_by("group", "unit_path")

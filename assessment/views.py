@@ -186,7 +186,7 @@ def sheet(request, pk):
     # The table is kept (infohub.listcache) until a pricing run of the rule set changes its figures: a sheet is asked
     # for again and again between the runs, and drawing it is most of the page's cost.
     context["table"] = mark_safe(listcache.rendered(
-        "assessment-sheet", [selectors.figures_scope_name(ruleset), listcache.NAMES],
+        "assessment-sheet-v2", [selectors.figures_scope_name(ruleset), listcache.NAMES],
         (ruleset.pk, month, "live" if seen is None else tuple(sorted(seen)), *listcache.reader_key(request)), table))
     return render(request, "assessment/sheet.html", context)
 
