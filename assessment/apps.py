@@ -11,6 +11,8 @@ AUDIT_ACTIONS = {
     "bulletin.request": _("asked for a bulletin"),
     "bulletin.regenerate": _("had a bulletin generated again"),
     "bulletin.issue": _("issued and numbered a bulletin"),
+    "bulletin.issue_request": _("asked for a bulletin to be issued"),
+    "bulletin.issue_failed": _("could not issue a bulletin"),
 }
 
 

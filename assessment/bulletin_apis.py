@@ -117,16 +117,19 @@ class BulletinViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(BulletinSerializer(bulletins.bulletin_for(request.user, bulletin.pk)).data,
                         status=status.HTTP_202_ACCEPTED)
 
-    def _act(self, service):
+    def _act(self, service, status_code=status.HTTP_200_OK):
         bulletin = self.get_object()
         service(bulletin=bulletin, actor=self.request.user)
-        return Response(BulletinSerializer(bulletins.bulletin_for(self.request.user, bulletin.pk)).data)
+        return Response(BulletinSerializer(bulletins.bulletin_for(self.request.user, bulletin.pk)).data,
+                        status=status_code)
 
-    @extend_schema(summary="Director: issue the bulletin (印发): numbered, sealed, sent to the units it names",
-                   request=None, responses={200: BulletinSerializer, **ERRORS})
+    @extend_schema(summary="Director: issue the bulletin (印发): a worker numbers it, seals its files and sends it to the "
+                           "units it names; poll its state (issuing → issued). Asked again while being issued, "
+                           "the same answer",
+                   request=None, responses={202: BulletinSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def issue(self, request, pk=None):
-        return self._act(bulletins.bulletin_issue)
+        return self._act(bulletins.bulletin_issue, status.HTTP_202_ACCEPTED)
 
     @extend_schema(summary="Generate an unissued bulletin again (after a re-pricing, or a failure)",
                    request=None, responses={200: BulletinSerializer, **ERRORS})

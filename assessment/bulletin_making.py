@@ -1,16 +1,23 @@
 """Generating a 通报 (run by the Celery task assessment.tasks.make_bulletin): its figures, .docx and .xlsx, with the
-progress saved as it goes (SPEC §9; issue 16 point 4). Asking, issuing and the rights are in assessment.bulletins."""
+progress saved as it goes; and issuing it once the director asked (assessment.tasks.issue_bulletin): numbered, its
+files made again from the frozen figures and sealed, sent to the units it names (SPEC §9; issue 16 point 4). Asking,
+the rights and the reads are in assessment.bulletins."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
+from infohub.services import audit_record
+
 from . import bulletin_docx, bulletin_figures, bulletin_xlsx
-from .models import Bulletin
+from .models import Bulletin, BulletinCounter, BulletinRecipient, Pricing
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +57,7 @@ def _release(pk: int) -> None:
 
 
 def being_generated(pk: int) -> bool:
-    """Whether a live worker is generating the bulletin `pk` now (holds its generation lock). One statement."""
+    """Whether a live worker is generating or issuing the bulletin `pk` now (holds its lock). One statement."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
                        "AND classid = %s AND objid = %s AND objsubid = 2)", [LOCK_CLASS, _lock_key(pk)])
@@ -113,3 +120,143 @@ def _generate(bulletin_id: int) -> None:
             state=Bulletin.State.FAILED, error=text[:2000], stage="生成失败")
 
 
+
+
+# --- issuing -------------------------------------------------------------------------------------------------------
+
+
+def repriced_after_generation(bulletin: Bulletin) -> bool:
+    """Whether a pricing run of the bulletin's rule set changed its period's ledger rows after it was generated (it
+    must be generated again before it is issued). The routine runs every 15 minutes mostly change nothing, and
+    counting them refused last month's bulletin a quarter of an hour after it was generated. One statement."""
+    return (Pricing.objects.filter(ruleset_id=bulletin.ruleset_id, state=Pricing.State.DONE,
+                                   finished_at__gt=bulletin.generated_at, first_month__lte=bulletin.last_month,
+                                   last_month__gte=bulletin.first_month)
+            .exclude(added=0, superseded=0).exists())
+
+
+def next_number(office_id: int, year: int) -> int:
+    """The office's next bulletin number of `year`, under its counter row's lock in the caller's transaction: a
+    rollback gives the number back, a concurrent issue waits for this one to commit; never at or below a number
+    already given (read under the same lock)."""
+    BulletinCounter.objects.bulk_create([BulletinCounter(office_id=office_id, year=year)], ignore_conflicts=True)
+    counter = BulletinCounter.objects.select_for_update().get(office_id=office_id, year=year)
+    given = Bulletin.objects.filter(office_id=office_id, year=year).aggregate(n=Max("number"))["n"] or 0
+    counter.last = max(counter.last, given) + 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+ISSUE_PROGRESS_SECONDS = 900
+
+
+def _issue_progress_key(pk: int) -> str:
+    return f"assessment:bulletin-issue:{pk}"
+
+
+def _issue_progress(pk: int, progress: int, stage: str) -> None:
+    # The issue is one transaction (its number is given back if it fails): its steps are told through the cache,
+    # which the page that polls reads (issue_progress).
+    cache.set(_issue_progress_key(pk), (progress, stage[:60]), ISSUE_PROGRESS_SECONDS)
+
+
+def issue_progress(bulletin: Bulletin) -> Bulletin:
+    """The bulletin with the progress and stage of its issue as the worker reports them (one cache read while it is
+    being issued; nothing otherwise)."""
+    if bulletin.state == Bulletin.State.ISSUING:
+        told = cache.get(_issue_progress_key(bulletin.pk))
+        if told:
+            bulletin.progress, bulletin.stage = told
+    return bulletin
+
+
+class _Refused(Exception):
+    """The issue cannot go on; the message says why (the page shows it)."""
+
+
+def bulletin_issue_finish(bulletin_id: int) -> None:
+    """Issue a bulletin its director asked to issue (state "being issued"; run by the Celery task
+    tasks.issue_bulletin, never in a web request): in one transaction its number (文号, from the office's counter: no
+    gap, no double; a failure gives it back), its figures frozen with the number and the date, the .docx and .xlsx
+    made again from them and sealed by their SHA-256, a recipient row per unit it names, the audit row — and the
+    people of those units told (tell, at issue). Returns quietly when the bulletin is gone or not being issued (issued
+    already: a message delivered twice issues once), or when a live worker is at it (who holds its lock). A worker
+    killed while issuing leaves it "being issued" with its lock free: the message delivered again takes it up. A
+    failure (or a re-pricing of its period since it was generated) puts it back to "ready" with the reason."""
+    if not _claim(bulletin_id):
+        return  # a live worker is generating or issuing it
+    try:
+        _issue(bulletin_id)
+    finally:
+        _release(bulletin_id)
+        cache.delete(_issue_progress_key(bulletin_id))
+
+
+def _issue(pk: int) -> None:
+    saved: list = []
+    try:
+        with transaction.atomic():
+            bulletin = (Bulletin.objects.select_for_update(of=("self",)).select_related("office", "issued_by")
+                        .filter(pk=pk, state=Bulletin.State.ISSUING).first())
+            if bulletin is None:
+                return
+            if repriced_after_generation(bulletin):
+                raise _Refused("该期间在通报生成后已重新计分，请重新生成后再印发。")
+            _issue_progress(pk, 10, "正在编号")
+            now = timezone.now()
+            today = timezone.localdate(now)
+            number = next_number(bulletin.office_id, today.year)
+            figures = dict(bulletin.figures)
+            figures["number_label"] = bulletin_figures.number_label(figures["prefix"], today.year, number)
+            figures["date"] = today.isoformat()
+            figures["issued"] = True
+            _issue_progress(pk, 30, "正在生成Word文件")
+            docx = bulletin_docx.build(figures)
+            _issue_progress(pk, 70, "正在生成Excel表格")
+            xlsx = bulletin_xlsx.build(figures)
+            _issue_progress(pk, 90, "正在保存并分发")
+            name = stem(bulletin, number)
+            old_files = [bulletin.docx.name, bulletin.xlsx.name]
+            bulletin.docx.save(f"{name}.docx", ContentFile(docx), save=False)
+            saved.append(bulletin.docx.name)
+            bulletin.xlsx.save(f"{name}.xlsx", ContentFile(xlsx), save=False)
+            saved.append(bulletin.xlsx.name)
+            bulletin.year, bulletin.number, bulletin.figures = today.year, number, figures
+            bulletin.number_label = figures["number_label"]
+            bulletin.docx_sha256, bulletin.xlsx_sha256 = _sha256(docx), _sha256(xlsx)
+            bulletin.state, bulletin.stage, bulletin.progress, bulletin.issued_at, bulletin.error = (
+                Bulletin.State.ISSUED, "已印发", 100, now, "")
+            bulletin.save(update_fields=["year", "number", "number_label", "figures", "docx", "xlsx", "docx_sha256",
+                                         "xlsx_sha256", "state", "stage", "progress", "issued_at", "error"])
+            units = sorted({row["unit_id"] for group in figures["groups"] for row in group["rows"]})
+            BulletinRecipient.objects.bulk_create(
+                [BulletinRecipient(bulletin=bulletin, unit_id=unit, delivered_at=now) for unit in units],
+                batch_size=2000)
+            audit_record(actor=bulletin.issued_by, action="bulletin.issue", obj=bulletin,
+                         from_state=Bulletin.State.ISSUING, to_state=bulletin.state,
+                         data={"number": figures["number_label"], "year": today.year, "recipients": len(units),
+                               "docx_sha256": bulletin.docx_sha256, "xlsx_sha256": bulletin.xlsx_sha256})
+            storage = bulletin.docx.storage
+            transaction.on_commit(lambda: [storage.delete(old) for old in old_files if old])
+    except Exception as error:  # back to "ready", the reason on its page; the number was given back
+        from celery.exceptions import SoftTimeLimitExceeded
+
+        if isinstance(error, _Refused):
+            text = str(error)
+        else:
+            logger.exception("bulletin %s: issuing failed", pk)
+            text = "印发超时" if isinstance(error, SoftTimeLimitExceeded) else f"印发失败：{type(error).__name__}: {error}"
+        if saved:
+            storage = Bulletin._meta.get_field("docx").storage
+            for name in saved:
+                storage.delete(name)
+        with transaction.atomic():
+            back = Bulletin.objects.filter(pk=pk, state=Bulletin.State.ISSUING).update(
+                state=Bulletin.State.READY, error=text[:2000], stage="印发未完成", progress=100, issued_by=None)
+            if back:
+                audit_record(actor=None, action="bulletin.issue_failed", obj=Bulletin(pk=pk),
+                             from_state=Bulletin.State.ISSUING, to_state=Bulletin.State.READY, reason=text[:500])

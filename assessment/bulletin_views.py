@@ -117,12 +117,12 @@ def _figures_preview(bulletin: Bulletin) -> dict | None:
 @login_required
 def bulletin_detail(request, pk):
     """A bulletin: what it covers, its state and progress (htmx polls the progress part every second while a worker
-    makes it), its files, its figures (the first ranks of each group), and the actions open to me."""
+    makes or issues it), its files, its figures (the first ranks of each group), and the actions open to me."""
     bulletin = bulletins.bulletin_for(request.user, pk)
     stalled = bulletins.stalled(bulletin)  # its worker died: say so, and offer to generate it again
     context = {
         "bulletin": bulletin, "stalled": stalled,
-        "may_issue": bulletins.allows("issue", request.user, bulletin),
+        "may_issue": bulletins.may_issue(request.user, bulletin),
         "not_ended": bulletins.not_ended(bulletin) if not bulletin.is_issued else None,
         "may_regenerate": bulletins.may_regenerate(request.user, bulletin),
     }
@@ -152,7 +152,8 @@ def _act(request, pk, service, done: str):
 @require_POST
 def bulletin_issue(request, pk):
     return _act(request, pk, bulletins.bulletin_issue,
-                _("Issued: the bulletin has its number and has gone to the units it names."))
+                _("The bulletin is being issued: it is numbered, its files are made again and it goes to the units it "
+                  "names. This page shows when it is done."))
 
 
 @login_required

@@ -403,6 +403,8 @@ class Bulletin(models.Model):
         RUNNING = "running", _("Being generated")
         READY = "ready", _("Ready for issue")
         FAILED = "failed", _("Failed")
+        # The director asked for its issue: a worker numbers it, makes its files again and sends it (bulletin_making).
+        ISSUING = "issuing", _("Being issued")
         ISSUED = "issued", pgettext_lazy("bulletin state", "Issued")  # 已印发; "Issued" alone is the time (发布时间)
 
     ruleset = models.ForeignKey(RuleSet, verbose_name=_("rule set"), on_delete=models.PROTECT,
@@ -444,9 +446,9 @@ class Bulletin(models.Model):
             models.UniqueConstraint(fields=["office", "year", "number"], condition=Q(number__isnull=False),
                                     name="bulletin_number_once_per_office_and_year"),
             # A double click, or two editors at once, ask for one bulletin: while one of a period is queued,
-            # being generated or ready, asking again gives it.
+            # being generated, ready or being issued, asking again gives it.
             models.UniqueConstraint(fields=["ruleset", "kind", "first_month", "last_month"],
-                                    condition=Q(state__in=["queued", "running", "ready"]),
+                                    condition=Q(state__in=["queued", "running", "ready", "issuing"]),
                                     name="one_open_bulletin_per_period"),
             models.CheckConstraint(condition=Q(first_month__lte=models.F("last_month")),
                                    name="bulletin_months_in_order"),
@@ -468,7 +470,8 @@ class Bulletin(models.Model):
 
     @property
     def is_busy(self) -> bool:
-        return self.state in (self.State.QUEUED, self.State.RUNNING)
+        """A worker has it to do: generate it, or issue it."""
+        return self.state in (self.State.QUEUED, self.State.RUNNING, self.State.ISSUING)
 
 
 class BulletinRecipient(models.Model):

@@ -1,5 +1,5 @@
 """Celery tasks of assessment (SPEC §9): a pricing run, the routine pricing that beat starts every 15 minutes, and
-the generation of a 通报.
+the generation and the issue of a 通报.
 
 Tasks take ids and call one service; the database is the source of truth: a run is a Pricing row, taken once
 (select_for_update skip_locked), so a message delivered twice prices once."""
@@ -37,3 +37,14 @@ def make_bulletin(bulletin_id: int) -> None:
     from .bulletin_making import bulletin_generate
 
     bulletin_generate(bulletin_id)
+
+
+@shared_task(soft_time_limit=270, time_limit=300, acks_late=True)
+def issue_bulletin(bulletin_id: int) -> None:
+    """Issue a 通报 its director asked to issue: number, files made again and sealed, recipients, notices
+    (assessment.bulletin_making.bulletin_issue_finish), in one transaction. A soft time limit puts it back to "ready"
+    with the reason ("印发超时"); a killed or lost worker leaves it "being issued" with its lock free, and the message
+    delivered again (acks_late) takes it up — or the director's asking again, once its page says it stopped."""
+    from .bulletin_making import bulletin_issue_finish
+
+    bulletin_issue_finish(bulletin_id)

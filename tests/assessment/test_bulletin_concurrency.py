@@ -12,6 +12,7 @@ from django.db import connection
 
 from assessment import bulletins
 from assessment.models import Bulletin, BulletinCounter, BulletinRecipient
+from infohub.models import AuditLog
 from tests.publications.conftest import _no_exports_at_signing, pubs  # noqa: F401  (fixtures)
 
 from .bulletin_world import YEAR, world  # noqa: F401  (a fixture)
@@ -78,7 +79,14 @@ def test_an_issue_that_fails_after_taking_its_number_leaves_no_gap(world, monkey
 
     monkeypatch.setattr(manager, "bulk_create", failing_bulk_create)
     outcome = _issue_all_at_once(world, ready)
-    assert isinstance(outcome[doomed.pk], RuntimeError)
+    assert outcome == {b.pk: None for b in ready}  # the director's request is recorded; the worker's issue fails
     assert sorted(Bulletin.objects.filter(state="issued").values_list("number", flat=True)) == list(range(1, COUNT))
     doomed.refresh_from_db()
-    assert (doomed.state, doomed.number, doomed.docx_sha256) == ("ready", None, "")  # as it was: it can be issued
+    # as it was, with the reason on its page: it can be issued again, and gets the next number
+    assert (doomed.state, doomed.number, doomed.docx_sha256) == ("ready", None, "")
+    assert "the distribution failed" in doomed.error and doomed.issued_by is None
+    assert AuditLog.objects.filter(action="bulletin.issue_failed", object_id=str(doomed.pk)).count() == 1
+    monkeypatch.undo()
+    bulletins.bulletin_issue(bulletin=doomed, actor=world.director)
+    doomed.refresh_from_db()
+    assert (doomed.state, doomed.number, doomed.error) == ("issued", COUNT, "")

@@ -30,9 +30,11 @@ def test_a_quarter_of_priced_facts_issued_as_a_bulletin(net, priced, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         bulletin = bulletins.bulletin_request(ruleset=rules, kind="quarterly", first_month=dt.date(2026, 1, 1),
                                               last_month=dt.date(2026, 3, 1), actor=net.editor)
-    # generated as a draft on March 28th; issued once the quarter is over
-    with time_machine.travel(at(4, 2), tick=False):
-        bulletin = bulletins.bulletin_issue(bulletin=Bulletin.objects.get(pk=bulletin.pk), actor=director)
+    # generated as a draft on March 28th; issued once the quarter is over, by the worker after the commit
+    with time_machine.travel(at(4, 2), tick=False), django_capture_on_commit_callbacks(execute=True):
+        bulletins.bulletin_issue(bulletin=Bulletin.objects.get(pk=bulletin.pk), actor=director)
+    bulletin = Bulletin.objects.get(pk=bulletin.pk)
+    assert bulletin.state == Bulletin.State.ISSUED and bulletin.figures["issued"] is True
     figures = bulletin.figures
     rows = {row["unit_id"]: row for group in figures["groups"] for row in group["rows"]}
     ledger = Entry.objects.filter(ruleset=rules, unit=net.dh, superseded_by__isnull=True).aggregate(s=Sum("points"))["s"]

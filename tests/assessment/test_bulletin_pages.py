@@ -60,9 +60,17 @@ def test_asking_following_downloading_and_issuing_on_the_pages(world, client,  #
     assert Document(io.BytesIO(b"".join(download.streaming_content))).paragraphs
     client.force_login(world.director)
     assert 'data-testid="issue"' in client.get(done["Location"]).content.decode()
-    issued = client.post(f"/assessment/bulletins/{bulletin.pk}/issue/", follow=True)
-    page = issued.content.decode()
-    assert f"临办通〔{YEAR}〕1号" in page or "临办通〔" in page
+    with django_capture_on_commit_callbacks() as worker:  # the worker's task, sent after the commit
+        issuing = client.post(f"/assessment/bulletins/{bulletin.pk}/issue/", follow=True)
+    page = issuing.content.decode()
+    # the request answers at once: being issued, its progress polled, nothing numbered yet
+    assert issuing.status_code == 200 and "通报正在印发" in page and "正在印发" in page
+    assert 'hx-trigger="every 1s"' in page and "临办通〔" not in page and _english(page) == []
+    assert Bulletin.objects.get(pk=bulletin.pk).state == "issuing"
+    for task in worker:
+        task()
+    page = client.get(f"/assessment/bulletins/{bulletin.pk}/").content.decode()
+    assert f"临办通〔{YEAR}〕1号" in page
     bulletin.refresh_from_db()
     assert bulletin.state == "issued" and bulletin.docx_sha256 in page
     # the county's clerk now finds it in their list, and reads it
@@ -115,7 +123,12 @@ def test_the_api_asks_reports_progress_issues_and_downloads(world, django_captur
     refused = api.post(f"/api/assessment/bulletins/{pk}/issue/", {}, format="json")
     assert refused.status_code == 403 and refused.json()["detail"]
     api.force_authenticate(world.director)
-    issued = api.post(f"/api/assessment/bulletins/{pk}/issue/", {}, format="json").json()
+    with django_capture_on_commit_callbacks(execute=True):  # the worker runs after the answer
+        issuing = api.post(f"/api/assessment/bulletins/{pk}/issue/", {}, format="json")
+        assert issuing.status_code == 202 and issuing.json()["state"] == "issuing" and not issuing.json()["number"]
+        retried = api.post(f"/api/assessment/bulletins/{pk}/issue/", {}, format="json")  # a retry: the same answer
+        assert retried.status_code == 202 and retried.json()["state"] == "issuing"
+    issued = api.get(f"/api/assessment/bulletins/{pk}/").json()
     assert issued["state"] == "issued" and issued["number_label"] == f"临办通〔{issued['year']}〕1号"
     again = api.post(f"/api/assessment/bulletins/{pk}/issue/", {}, format="json")
     assert again.status_code == 409

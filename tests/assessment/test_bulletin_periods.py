@@ -64,7 +64,8 @@ def test_this_months_bulletin_is_a_draft_until_the_month_is_over(world, client, 
         with pytest.raises(ActionRefused):
             bulletins.bulletin_issue(bulletin=bulletin, actor=world.director)
     with time_machine.travel(midnight, tick=False), django_capture_on_commit_callbacks(execute=True):
-        issued = bulletins.bulletin_issue(bulletin=bulletin, actor=world.director)
+        bulletins.bulletin_issue(bulletin=bulletin, actor=world.director)  # the worker issues it after the commit
+    issued = Bulletin.objects.get(pk=bulletin.pk)
     assert issued.state == Bulletin.State.ISSUED and issued.number == 1
 
 

@@ -43,6 +43,13 @@ def _ready(world, django_capture_on_commit_callbacks, **kwargs):  # noqa: F811
     return Bulletin.objects.get(pk=bulletin.pk)
 
 
+def _issue(world, bulletin, django_capture_on_commit_callbacks, actor=None):  # noqa: F811
+    """The director issues it; the worker's task runs (eagerly) after the commit. The bulletin as it then stands."""
+    with django_capture_on_commit_callbacks(execute=True):
+        bulletins.bulletin_issue(bulletin=bulletin, actor=actor or world.director)
+    return Bulletin.objects.get(pk=bulletin.pk)
+
+
 # --- the figures ---------------------------------------------------------------------------------------------------
 
 
@@ -254,8 +261,7 @@ def test_issuing_numbers_seals_distributes_and_audits(world, django_capture_on_c
     bulletin = _ready(world, django_capture_on_commit_callbacks)
     with pytest.raises(NotPermitted):
         bulletins.bulletin_issue(bulletin=bulletin, actor=world.editor)  # an editor asks; the director issues
-    issued = bulletins.bulletin_issue(bulletin=bulletin, actor=world.director)
-    issued.refresh_from_db()
+    issued = _issue(world, bulletin, django_capture_on_commit_callbacks)
     label = f"临办通〔{issued.year}〕1号"
     assert (issued.state, issued.number, issued.number_label) == ("issued", 1, label)
     docx, xlsx = issued.docx.open("rb").read(), issued.xlsx.open("rb").read()
@@ -266,18 +272,20 @@ def test_issuing_numbers_seals_distributes_and_audits(world, django_capture_on_c
     assert issued.figures["number_label"] == label and issued.figures["issued"] is True
     assert set(BulletinRecipient.objects.filter(bulletin=issued).values_list("unit_id", flat=True)) == {
         world.county.pk, world.other_county.pk, world.third_county.pk, world.department.pk}
+    asked = AuditLog.objects.get(action="bulletin.issue_request", object_id=str(issued.pk))
+    assert (asked.actor_id, asked.from_state, asked.to_state) == (world.director.pk, "ready", "issuing")
     row = AuditLog.objects.get(action="bulletin.issue", object_id=str(issued.pk))
-    assert (row.actor_id, row.from_state, row.to_state, row.data["number"]) == (world.director.pk, "ready", "issued",
-                                                                                label)
+    assert (row.actor_id, row.from_state, row.to_state, row.data["number"]) == (world.director.pk, "issuing",
+                                                                                "issued", label)
+    assert issued.issued_by_id == world.director.pk
     # the next one of the office that year is number 2
     with django_capture_on_commit_callbacks(execute=True):
         monthly = _request(world, kind=Bulletin.Kind.MONTHLY, first=FEB, last=FEB)
-    assert bulletins.bulletin_issue(bulletin=monthly, actor=world.director).number == 2
+    assert _issue(world, monthly, django_capture_on_commit_callbacks).number == 2
 
 
 def test_an_issued_bulletin_never_changes(world, django_capture_on_commit_callbacks):  # noqa: F811
-    bulletin = _ready(world, django_capture_on_commit_callbacks)
-    bulletins.bulletin_issue(bulletin=bulletin, actor=world.director)
+    bulletin = _issue(world, _ready(world, django_capture_on_commit_callbacks), django_capture_on_commit_callbacks)
     with pytest.raises(IllegalTransition):
         bulletins.bulletin_regenerate(bulletin=bulletin, actor=world.editor)
     with pytest.raises(IllegalTransition):
@@ -317,7 +325,7 @@ def test_a_routine_run_that_changed_nothing_does_not_hold_the_bulletin_back(worl
     bulletin = _ready(world, django_capture_on_commit_callbacks)
     Pricing.objects.create(ruleset=world.ruleset, kind=Pricing.Kind.ROUTINE, first_month=FEB, last_month=MAR,
                            state=Pricing.State.DONE, finished_at=timezone.now(), added=0, superseded=0)
-    assert bulletins.bulletin_issue(bulletin=bulletin, actor=world.director).state == Bulletin.State.ISSUED
+    assert _issue(world, bulletin, django_capture_on_commit_callbacks).state == Bulletin.State.ISSUED
 
 
 def test_the_figures_pages_show_a_unit_the_ranking_as_issued(world, django_capture_on_commit_callbacks):  # noqa: F811
@@ -325,7 +333,7 @@ def test_the_figures_pages_show_a_unit_the_ranking_as_issued(world, django_captu
 
     bulletin = _ready(world, django_capture_on_commit_callbacks)
     assert selectors.published_ranking(world.clerk, world.ruleset) is None  # not issued: nothing published
-    bulletins.bulletin_issue(bulletin=bulletin, actor=world.director)
+    _issue(world, bulletin, django_capture_on_commit_callbacks)
     published = selectors.published_ranking(world.clerk, world.ruleset)
     assert published["bulletin"].pk == bulletin.pk
     districts = published["groups"][0]
