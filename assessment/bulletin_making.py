@@ -14,7 +14,9 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from infohub.services import audit_record
+from infohub import access
+from infohub.models import Role, RoleAssignment, User
+from infohub.services import audit_record, notify
 
 from . import bulletin_docx, bulletin_figures, bulletin_xlsx
 from .models import Bulletin, BulletinCounter, BulletinRecipient, Pricing
@@ -174,6 +176,29 @@ def issue_progress(bulletin: Bulletin) -> Bulletin:
     return bulletin
 
 
+# Who is told that a 通报 reached their unit: its leaders, director, editors and information officers (not its duty
+# officers: a 通报 is no emergency).
+TOLD_ROLES = (Role.LEADER, Role.DIRECTOR, Role.EDITOR, Role.CLERK)
+
+
+def tell(bulletin: Bulletin, unit_ids) -> int:
+    """Tell the people of the units an issued bulletin reached (its recipients, written in the same transaction) — once
+    each, whatever roles and units they hold there, and only those the access rule lets open it (the link is its page)
+    — in the app now, by e-mail after the commit. Called in the issue's transaction, so a message delivered twice, or
+    an issue asked for again, tells nobody twice. One statement for the people; returns how many."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    holders = RoleAssignment.objects.filter(unit_id__in=list(unit_ids), role__in=TOLD_ROLES).values("user_id")
+    people = list(User.objects.filter(pk__in=holders, is_active=True).filter(access.audience(bulletin)).order_by("pk"))
+    if people:
+        notify(recipients=people, verb="bulletin.issued", email=True,
+               text=_("Bulletin issued to your unit: %(title)s (%(number)s)") % {
+                   "title": bulletin.title, "number": bulletin.number_label},
+               url=reverse("assessment:bulletin_detail", args=[bulletin.pk]))
+    return len(people)
+
+
 class _Refused(Exception):
     """The issue cannot go on; the message says why (the page shows it)."""
 
@@ -183,7 +208,7 @@ def bulletin_issue_finish(bulletin_id: int) -> None:
     tasks.issue_bulletin, never in a web request): in one transaction its number (文号, from the office's counter: no
     gap, no double; a failure gives it back), its figures frozen with the number and the date, the .docx and .xlsx
     made again from them and sealed by their SHA-256, a recipient row per unit it names, the audit row — and the
-    people of those units told (tell, at issue). Returns quietly when the bulletin is gone or not being issued (issued
+    people of those units told, once (`tell`). Returns quietly when the bulletin is gone or not being issued (issued
     already: a message delivered twice issues once), or when a live worker is at it (who holds its lock). A worker
     killed while issuing leaves it "being issued" with its lock free: the message delivered again takes it up. A
     failure (or a re-pricing of its period since it was generated) puts it back to "ready" with the reason."""
@@ -240,6 +265,7 @@ def _issue(pk: int) -> None:
                          from_state=Bulletin.State.ISSUING, to_state=bulletin.state,
                          data={"number": figures["number_label"], "year": today.year, "recipients": len(units),
                                "docx_sha256": bulletin.docx_sha256, "xlsx_sha256": bulletin.xlsx_sha256})
+            tell(bulletin, units)
             storage = bulletin.docx.storage
             transaction.on_commit(lambda: [storage.delete(old) for old in old_files if old])
     except Exception as error:  # back to "ready", the reason on its page; the number was given back
