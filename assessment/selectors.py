@@ -209,6 +209,75 @@ def entries_behind(period: Period, *, unit_ids, column: str = "points", fact: st
     )
 
 
+@dataclass(frozen=True)
+class Priced:
+    """Which facts a rule set prices — whether a figure has ledger rows behind it to open. A count of a fact no rule
+    prices (rule set B gives no points for filing; no rule of it prices a county-level adoption) is a plain number on
+    the pages, its column marked "本考核办法不计分": its link opened "0 条" (issue 16). `rules`: (fact, level, ptype id,
+    combined) of each rule; `terms`: the facts the rule set's own terms price without a rule (adjustments always; 挂钩分,
+    an office's rewrite share and a zeroed year when the rule set has them)."""
+
+    rules: tuple
+    terms: frozenset
+
+    def fact(self, fact: str, *, level: str | None = None, ptype: int | None = None,
+             combined: bool | None = None) -> bool:
+        """Whether some ledger row may price `fact` (at `level`, in publication `ptype`, combined or standalone)."""
+        if fact in self.terms:
+            return True
+        return any(r_fact == fact and (level is None or r_level in ("", level))
+                   and (ptype is None or r_ptype in (None, ptype)) and (combined is None or r_combined in (None, combined))
+                   for r_fact, r_level, r_ptype, r_combined in self.rules)
+
+    def column(self, column: str) -> bool:
+        """Whether some ledger row may make up the points column `column` (a key of COLUMN_FACTS)."""
+        return any(self.fact(fact) for fact in COLUMN_FACTS.get(column, ()))
+
+
+def facts_behind(period: Period, *, unit_ids=None, by: tuple[str, ...] = ("unit_id",),
+                 under: Unit | None = None) -> dict[tuple, frozenset]:
+    """What the figures of the period can open: {key: {(fact, level)}} over the current ledger rows — `key` the row's
+    values of `by` (unit_id, person_id, month), or with `under` the branch below that node the row's unit lies in
+    (`(child id,)`, as drill_down sums them); `level` the adopting level of an ADOPTED row, and None beside it for every
+    fact (a figure over all levels). A count whose fact has no row here opens nothing: it is shown as a plain number
+    (the rule set prices nothing it counts, or only other levels of it). One statement. `unit_ids`: None for every
+    unit of the rule set."""
+    columns = {"unit_id": "e.unit_id", "person_id": "e.person_id", "month": "e.month"}
+    keys = ["split_part(substr(u.path, length(%(path)s) + 1), '/', 1)::bigint"] if under else [columns[c] for c in by]
+    join = "JOIN infohub_unit u ON u.id = e.unit_id AND u.path LIKE %(path)s || '_%%'" if under else ""
+    sql = f"""
+        SELECT DISTINCT {", ".join(keys)}, e.fact, c.office_level
+        FROM assessment_entry e {join}
+        LEFT JOIN publications_credit c ON e.fact = %(adopted)s AND e.cause_type_id = %(credit)s AND c.id = e.cause_id
+        WHERE e.ruleset_id = %(ruleset)s AND e.superseded_by_id IS NULL AND e.month BETWEEN %(first)s AND %(last)s
+          AND (%(units)s::bigint[] IS NULL OR e.unit_id = ANY(%(units)s::bigint[]))"""
+    found: dict[tuple, set] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"path": under.path if under else "", "adopted": Fact.ADOPTED,
+                             "credit": ContentType.objects.get_for_model(Credit).pk, "ruleset": period.ruleset.pk,
+                             "first": period.first_month, "last": period.last_month,
+                             "units": None if unit_ids is None else list(unit_ids)})
+        for *key, fact, level in cursor.fetchall():
+            found.setdefault(tuple(key), set()).update({(fact, None), (fact, level)})
+    return {key: frozenset(facts) for key, facts in found.items()}
+
+
+def priced(ruleset: RuleSet) -> Priced:
+    """What `ruleset` prices (see Priced), read once per rule set object (one query; a page asks it per cell)."""
+    known = getattr(ruleset, "_priced", None)
+    if known is None:
+        terms = {Fact.ADJUSTMENT}
+        if ruleset.direct_share:
+            terms.add(Fact.LINKED)
+        if ruleset.rewrite_share:
+            terms.add(Fact.REWRITE)
+        if ruleset.zero_after_ignored:
+            terms.add(Fact.ZEROED)
+        rules = tuple(ruleset.rules.values_list("fact", "level", "ptype_id", "combined"))
+        known = ruleset._priced = Priced(rules=rules, terms=frozenset(terms))
+    return known
+
+
 def history_of(entry: Entry) -> QuerySet[Entry]:
     """Every row, current and superseded, ever written for `entry`'s cause and unit under its rule set, oldest first:
     how a figure changed when the rules did."""

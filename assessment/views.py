@@ -77,6 +77,17 @@ def _base(request, ruleset: RuleSet, period, errors, **more) -> dict:
             "live": selectors.sees_live(request.user, ruleset), **more}
 
 
+def _mark_behind(period, rows: list[dict], *, by=("unit_id",), under=None, key=lambda row: (row["unit_id"],)) -> None:
+    """Give each figures row its `behind`: the facts with ledger rows behind its figures (selectors.facts_behind), so
+    a figure links only where its ledger has rows (a count the rule set does not price is a plain number)."""
+    if not rows:
+        return
+    units = None if under is not None else sorted({row["unit_id"] for row in rows})
+    found = selectors.facts_behind(period, unit_ids=units, by=by, under=under)
+    for row in rows:
+        row["behind"] = found.get(key(row), frozenset())
+
+
 def _svg(chart) -> str:
     return mark_safe(chart.svg())  # matplotlib escapes the text it draws, Chart.svg its title
 
@@ -120,6 +131,7 @@ def overview(request, pk):
         groups.append({"group": group, "label": labels.get(group, group), "ranked": ranked, "rows": page.object_list,
                        "page": page, "more": not only and page.has_next(), "count": len(members),
                        "chart": _svg(chart) if chart else None})
+    _mark_behind(period, [row for table in groups for row in table["rows"]])
     mine = set(unit_ids_where(request.user))
     if published:
         for table in published["groups"]:
@@ -207,6 +219,10 @@ def unit_detail(request, pk, unit_pk):
     months = selectors.unit_months(period, unit)
     for row in months:
         row["pq"] = periods.query_of(selectors.Period(ruleset, row["month"], row["month"]))
+        row["unit_id"] = unit.pk
+    _mark_behind(period, months, by=("month",), key=lambda row: (row["month"],))
+    if total:
+        total["behind"] = frozenset().union(*(row["behind"] for row in months))
     context.update({
         "total": total, "months": months,
         "uses": selectors.adopted_by_publication(period, unit_ids=[unit.pk]),
@@ -245,6 +261,8 @@ def drill(request, pk):
     seen = selectors.figures_scope(user, ruleset)
     rows = selectors.drill_down(period, node, unit_ids=seen)
     head, branches = rows[0], [row for row in rows[1:] if row["units"]]
+    _mark_behind(period, branches, under=node)
+    _mark_behind(period, [head])
     for row in branches:
         row["own_page"] = seen is None or row["unit_id"] in seen
     trail = [unit for unit in Unit.objects.filter(pk__in=[int(p) for p in node.path.strip("/").split("/")])
@@ -270,6 +288,7 @@ def people(request, pk):
     names = dict(Unit.objects.filter(pk__in={row["unit_id"] for row in rows}).values_list("pk", "name"))
     for row in rows:
         row["unit_name"] = names.get(row["unit_id"], "")
+    _mark_behind(period, rows, by=("unit_id", "person_id"), key=lambda row: (row["unit_id"], row["person_id"]))
     context.update({"rows": rows, "page": page})
     return render(request, "assessment/people.html", context)
 

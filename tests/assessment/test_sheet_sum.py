@@ -20,7 +20,9 @@ POINT_HEADINGS = ("报送得分", "采用得分", "批示得分", "约稿得分"
 def _columns(table: str) -> list[str]:
     """The sheet's column headings in the order of its cells: the first header row, a spanning heading replaced by
     the headings of the second row below it."""
-    first, second = re.findall(r"<tr>(.*?)</tr>", re.search(r"<thead>(.*?)</thead>", table, re.S).group(1), re.S)
+    head = re.search(r"<thead>(.*?)</thead>", table, re.S).group(1)
+    head = re.sub(r'<span class="unpriced-note"[^>]*>.*?</span>', "", head)  # "本考核办法不计分" under a heading
+    first, second = re.findall(r"<tr>(.*?)</tr>", head, re.S)
     below = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<th[^>]*>(.*?)</th>", second, re.S)]
     columns = []
     for attributes, text in re.findall(r"<th([^>]*)>(.*?)</th>", first, re.S):
