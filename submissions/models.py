@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import PurePath
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import ValidationError
@@ -273,6 +274,12 @@ class Item(models.Model):
     # Chinese full-text search: character bigrams and trigrams (any substring is found) and jieba's words (for
     # ranking); search_document_text below. Kept current by save().
     search_document = SearchVectorField(null=True, editable=False)
+    # Who sees the item (infohub.access, `keys`): minus its source unit's id, and the id of each office it reached
+    # (its hops, the deadline clocks waiting for it, the request it answers). Kept by the access rule on every write
+    # of those rows and by save() for the unit, never written otherwise; indexed with the search words, so that one
+    # GIN index answers a search and the access rule together.
+    access_keys = ArrayField(models.BigIntegerField(), default=list, db_default=models.Value([], ArrayField(
+        models.BigIntegerField())), blank=True, editable=False)
 
     class Meta:
         verbose_name = _("information item")
@@ -283,7 +290,11 @@ class Item(models.Model):
             models.Index(fields=["status", "urgency", "submitted_at"]),
             models.Index(fields=["source_unit", "-updated_at"], name="item_unit_recent"),
             models.Index(fields=["source_unit", "outcome", "-updated_at"], name="item_unit_outcome"),
-            GinIndex(fields=["search_document"], name="item_search_document"),
+            # The search words and the access keys in one GIN index: a search among what a person may see is
+            # answered by the index alone (both conditions), as is their list without a search.
+            GinIndex(fields=["search_document", "access_keys"], name="item_search_access"),
+            # The item list's default order (most recently changed first), walked until a page is full.
+            models.Index(fields=["-updated_at", "-id"], name="item_recent"),
             # Likely duplicates: items of a category filed, or emergencies that happened, within a window.
             models.Index(fields=["category", "submitted_at"], name="item_category_filed"),
             models.Index(fields=["event_time"], condition=models.Q(category="emergency"), name="item_emergency_event"),
@@ -311,8 +322,34 @@ class Item(models.Model):
         return self.heading
 
     def save(self, *args, **kwargs) -> None:
+        from infohub import access
+
         self.search_document = search_vector_for(self)
+        adding = self._state.adding
+        if adding:  # nothing has reached an office yet: its unit's key alone
+            self.access_keys = access.keys_of(units=[self.source_unit_id])
+        elif kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            # Every field but the access keys, which this instance may have read before a hop was written.
+            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields
+                                       if not f.primary_key and f.name != "access_keys"]
         super().save(*args, **kwargs)
+        own = self._own_facts()
+        if not adding and getattr(self, "_stored_facts", None) != own:  # its unit, or whether it is filed, changed
+            access.keep_keys(Item, [self.pk], using=kwargs.get("using"))
+        self._stored_facts = own
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        item = super().from_db(db, field_names, values)
+        item._stored_facts = item._own_facts()
+        return item
+
+    def _own_facts(self) -> tuple:
+        """What of this row its access keys read (infohub.access.own_fields: the unit; filed or not, for the joint
+        units); None for a field not loaded."""
+        from infohub import access
+
+        return tuple(self.__dict__.get(f"{name}_id", self.__dict__.get(name)) for name in access.own_fields(Item))
 
     @property
     def heading(self) -> str:

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404
@@ -18,6 +17,7 @@ from infohub import access, params
 from infohub.downloads import content_disposition
 from infohub.errors import ActionRefused
 from infohub.models import Level, Role, Unit
+from infohub.pagination import CappedPaginator
 from infohub.roles import unit_ids_where
 
 from . import deadlines, selectors, services
@@ -61,18 +61,18 @@ def _keep_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+# The item list counts and pages no further than this, as the inbox (infohub.pagination.CappedPaginator): a city
+# office sees tens of thousands of items, and counting them cost more than the page; "1000+" says as much.
+LIST_COUNTED = 1000
+
+
 @login_required
 def item_list(request):
     q, sort = request.GET.get("q", ""), request.GET.get("sort", "")
     by_relevance = bool(q.strip()) and sort not in SORTS  # a search, and no sort chosen: the most relevant first
-    if q.strip():
-        # The search first, then the access rule: each of its branches (own units, offices reached) then starts from
-        # the items found, not from all the user may see (a city office receives tens of thousands).
-        found = selectors.item_search(Item.objects.select_related("source_unit", "created_by"), q,
-                                      by_relevance=by_relevance)
-        items = access.visible(request.user, found)
-    else:
-        items = selectors.items_visible_to(request.user)
+    base = Item.objects.select_related("source_unit", "created_by")
+    # The access rule and the search are both answered by one index (infohub.access: the item's access keys).
+    items = access.visible(request.user, selectors.item_search(base, q))
     status, category, urgency, outcome = (request.GET.get(k, "") for k in ("status", "category", "urgency", "outcome"))
     if status in Item.Status.values:
         items = items.filter(status=status)
@@ -83,11 +83,15 @@ def item_list(request):
     if urgency in Urgency.values:
         items = items.filter(urgency=urgency)
     if by_relevance:
-        sort = "relevance"
+        # Ranked among the latest matches (selectors.ranked_recent); counted up to them, "1000+" when there are more.
+        sort, cap, matched = "relevance", selectors.SEARCH_RANKED, items
+        items = selectors.ranked_recent(base, items, q)
     else:
         items = items.order_by(SORTS.get(sort, "-updated_at"), "-id")
-        sort = sort or "updated"
-    page = Paginator(items.annotate(racing_due=deadlines.racing_due()), 25).get_page(request.GET.get("page"))
+        sort, cap, matched = sort or "updated", LIST_COUNTED, items
+    paginator = CappedPaginator(items.annotate(racing_due=deadlines.racing_due()), 25, cap=cap)
+    paginator._seen = matched.order_by()[: cap + 1].count()
+    page = paginator.get_page(request.GET.get("page"))
     selectors.name_composites(request.user, page.object_list)
     return render(
         request,

@@ -113,19 +113,26 @@ def test_a_notification_about_it_may_name_the_joint_units_people(network, people
     assert access.who_may_see(everyone, item) == [network.clerk, people["joint_clerk"], people["joint_director"]]
 
 
-def test_the_joint_branch_reads_the_through_tables_index_on_the_unit(network, people, joint_item):
+def test_the_joint_branch_is_one_of_the_items_access_keys_read_by_their_index(network, people, joint_item):
+    # the joint unit is among the item's access keys once it is filed (infohub.access `keys`), not before
+    keys = lambda: Item.objects.values_list("access_keys", flat=True).get(pk=joint_item.pk)  # noqa: E731
+    assert keys() == [-network.county.pk]
     _file(network, joint_item)
-    through = Item.joint_units.through._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [through])
-        assert any(definition.endswith("(unit_id)") for (definition,) in cursor.fetchall())
+    assert sorted(keys()) == sorted([-network.county.pk, -network.other_county.pk])
     with CaptureQueriesContext(connection) as sent:
         list(selectors.items_visible_to(people["joint_clerk"]).order_by("-updated_at")[:25])
     statement = sent.captured_queries[-1]["sql"]
-    assert through in statement
+    assert Item.joint_units.through._meta.db_table not in statement  # no join: the keys say it
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {statement}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "submissions_item_joint_units_unit_id" in plan, plan
-    assert f"Seq Scan on {through}" not in plan
+    assert "item_search_access" in plan or "item_recent" in plan, plan
+    # the joint units changed, from either side: the keys follow
+    item = Item.objects.get(pk=joint_item.pk)
+    item.joint_units.remove(network.other_county)
+    assert keys() == [-network.county.pk]
+    network.other_county.joint_items.add(item)
+    assert sorted(keys()) == sorted([-network.county.pk, -network.other_county.pk])
+    network.other_county.joint_items.clear()
+    assert keys() == [-network.county.pk]

@@ -236,6 +236,35 @@ def test_the_item_list_sorts_a_search_by_relevance_unless_a_sort_is_chosen(clien
     assert len(client.get(url).context["page"]) == 3
 
 
+def test_a_search_with_more_matches_than_are_ranked_ranks_the_latest_and_says_there_are_more(
+        client, network, good_item_data, monkeypatch):
+    # Ranking reads each match's vector: a search ranks its latest SEARCH_RANKED matches (here 2), counts no further
+    # ("2+"), and the list sorted by date still pages through every match.
+    from submissions import selectors, views
+
+    monkeypatch.setattr(selectors, "SEARCH_RANKED", 2)
+    monkeypatch.setattr(views, "LIST_COUNTED", 2)
+
+    def create(title, body):
+        return services.item_create(actor=network.clerk, unit=network.county,
+                                    data={**good_item_data, "title": title, "body": body})
+
+    oldest = create("某镇工作动态", "石桥镇开展防汛应急演练。")
+    in_title = create("石桥镇开展防汛应急演练", "全镇干部参加。")
+    latest = create("某镇工作动态", "石桥镇防汛应急物资到位。")
+    client.force_login(network.clerk)
+    url = reverse("submissions:item_list")
+    page = client.get(url, {"q": "防汛应急"}).context["page"]
+    assert list(page) == [in_title, latest]  # the latest two, the title match first
+    assert page.paginator.count_label == "2+"
+    by_date = client.get(url, {"q": "防汛应急", "sort": "oldest"}).context["page"]
+    assert list(by_date) == [oldest, in_title] and by_date.paginator.count_label == "2+"
+    assert client.get(url, {"q": "防汛应急", "sort": "oldest", "page": 2}).context["page"].number == 1  # capped
+    assert client.get(url).context["page"].paginator.count_label == "2+"
+    monkeypatch.setattr(views, "LIST_COUNTED", 3)
+    assert client.get(url, {"q": "防汛应急", "sort": "oldest"}).context["page"].paginator.count_label == "3"
+
+
 def test_the_api_folds_width_and_finds_across_the_segmenters_cut(network, good_item_data):
     item = services.item_create(actor=network.clerk, unit=network.county,
                                 data={**good_item_data, "title": "东湖区委办公室推行网格化管理", "body": "全区开通5G基站1200个。"})
