@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from alerts.models import Lapse
 from infohub.admin import SafeAutocomplete
 
-from . import bulletin_figures, services
+from . import bulletin_figures, pricing, selectors, services
 from .models import Adjustment, Entry, Letterhead, Pricing, Rewrite, Rule, RuleSet
 
 MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d", "%Y/%m", "%Y年%m月"]
@@ -60,6 +60,12 @@ class RepriceForm(forms.Form):
                                          "the run."))
 
 
+def _month_list(months) -> str:
+    """1月、2月、3月 (2026)."""
+    return gettext("%(months)s (%(year)s)") % {"months": "、".join(f"{m.month}月" for m in months),
+                                               "year": months[0].year}
+
+
 @admin.register(RuleSet)
 class RuleSetAdmin(admin.ModelAdmin):
     list_display = ["name", "office", "year", "is_active", "effective_from", "counting", "placing", "joint_split",
@@ -68,14 +74,40 @@ class RuleSetAdmin(admin.ModelAdmin):
     search_fields = ["name", "office__name", "source"]
     raw_id_fields = ["office"]
     exclude = ["created_by"]  # set to whoever adds it
-    readonly_fields = ["created_at"]
+    readonly_fields = ["created_at", "unrepriced"]
     inlines = [RuleInline]
     actions = ["reprice", "activate"]
+
+    @admin.display(description=_("months priced under rules changed since"))
+    def unrepriced(self, ruleset):
+        months = selectors.unrepriced_months(ruleset) if ruleset.pk else []
+        if not months:
+            return "—"
+        return gettext("%(months)s: their figures stay as priced until re-priced (action “Re-price a period”, with the "
+                       "reason).") % {"months": _month_list(months)}
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+        else:  # the rules as they were, before this save and its inlines
+            request._rules_before = pricing.rules_digest(obj)
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        """After the rules are saved: a change to them is recorded (who, when), and the office is told that the months
+        already priced keep their figures until it re-prices them with a reason (the routine runs price only the
+        facts new to the ledger there, under the rules as they are now)."""
+        super().save_related(request, form, formsets, change)
+        before = getattr(request, "_rules_before", None)
+        if not change or before is None:
+            return
+        months = services.ruleset_rules_changed(ruleset=form.instance, actor=request.user, before=before)
+        if months:
+            self.message_user(request, gettext(
+                "The rules changed. %(months)s were priced under the rules as they were and keep those figures — "
+                "the pages say “办法已修改，尚未重新计分” — until you re-price them (action “Re-price a period”, with the "
+                "reason, which is recorded). Facts recorded from now on are priced under the rules as they are.")
+                % {"months": _month_list(months)}, messages.WARNING)
 
     @admin.action(permissions=["change"], description=_("Re-price a period (after a rule change)"))
     def reprice(self, request, queryset):

@@ -104,10 +104,15 @@ class FiguresPeriodSerializer(serializers.Serializer):
     first_month = serializers.DateField()
     last_month = serializers.DateField()
     label = serializers.CharField()
+    unrepriced_months = serializers.ListField(
+        child=serializers.DateField(),
+        help_text="Months of the period priced under rules changed since and not re-priced yet (办法已修改，尚未重新计分): "
+                  "their figures are as the rules were; facts recorded since are priced under the rules as they are.")
 
 
 def _period_data(period) -> dict:
-    return {"first_month": period.first_month, "last_month": period.last_month, "label": periods.describe(period)}
+    return {"first_month": period.first_month, "last_month": period.last_month, "label": periods.describe(period),
+            "unrepriced_months": selectors.unrepriced_months(period.ruleset, period.first_month, period.last_month)}
 
 
 class RuleSerializer(serializers.ModelSerializer):

@@ -27,7 +27,7 @@ from infohub.models import Role, User
 from infohub.roles import unit_ids_where
 from infohub.services import audit_record
 
-from . import bulletin_figures
+from . import bulletin_figures, selectors
 from .bulletin_making import being_generated, issue_progress, repriced_after_generation
 from .models import Bulletin, RuleSet
 from .tasks import issue_bulletin, make_bulletin
@@ -295,6 +295,10 @@ def bulletin_issue(*, bulletin: Bulletin, actor: User) -> Bulletin:
         if repriced_after_generation(bulletin):
             raise ActionRefused(_("The period was priced again after this bulletin was generated: generate it again "
                                   "before issuing it."))
+        if months := selectors.unrepriced_months(bulletin.ruleset, bulletin.first_month, bulletin.last_month):
+            raise ActionRefused(_("The rules changed after %(months)s were priced and they are not re-priced yet: "
+                                  "re-price them (with the reason) and generate the bulletin again before issuing it.")
+                                % {"months": "、".join(_("Month %(month)d") % {"month": m.month} for m in months)})
         from_state = bulletin.state
         bulletin.state, bulletin.issued_by, bulletin.queued_at = Bulletin.State.ISSUING, actor, timezone.now()
         bulletin.progress, bulletin.stage, bulletin.error = 0, _("Waiting for a worker"), ""

@@ -262,6 +262,27 @@ class Pricing(models.Model):
         return f"{self.ruleset_id} {self.first_month:%Y-%m}–{self.last_month:%Y-%m} {self.state}"
 
 
+class PricedMonth(models.Model):
+    """A month of a rule set as its ledger holds it: the rules (their digest, assessment.pricing.rules_digest) under
+    which a full pricing last priced every fact of it, and that run. When the rules change afterwards, the month keeps
+    its figures until a re-pricing with a reason applies the change (the routine runs then price only facts new to the
+    ledger, under the rules as they are): its figures are "办法已修改，尚未重新计分" until then (selectors.unrepriced_months)."""
+
+    ruleset = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+    rules_digest = models.CharField(max_length=64)
+    pricing = models.ForeignKey(Pricing, on_delete=models.PROTECT, related_name="+")
+    priced_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("month priced")
+        verbose_name_plural = _("months priced")
+        constraints = [models.UniqueConstraint(fields=["ruleset", "month"], name="priced_month_once")]
+
+    def __str__(self) -> str:
+        return f"{self.ruleset_id} {self.month:%Y-%m} {self.rules_digest[:8]}"
+
+
 class Entry(models.Model):
     """One priced fact for one unit (SPEC §9): the ledger row. Never edited or deleted: a run that prices it
     differently marks it superseded and appends its successor. Current rows: `superseded_by IS NULL`."""

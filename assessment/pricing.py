@@ -41,6 +41,8 @@ The year cap (RuleSet.year_cap) is applied by the selectors, not stored.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, datetime, time
 
 from django.conf import settings
@@ -429,6 +431,10 @@ def _rows(sql: _Sql) -> list[str]:
 
 ENTRY_KEY = ("unit_id", "fact", "ct", "cause_id", "rule_key", "points", "share", "month", "voids_award", "basis")
 _MATCH = " AND ".join(f"f.{c} = c.{c}" for c in (*ENTRY_KEY, "k"))
+# A fresh row and a current one of the same cause (in the same month): in a kept month (price's keep_months: its rules
+# changed since it was priced, and no re-pricing applied the change yet) the current rows of a cause stay as they are,
+# whatever the rules now make of it; only the causes new to the ledger are priced, and those gone are superseded.
+_SAME_CAUSE = " AND ".join(f"f.{c} = c.{c}" for c in ("unit_id", "fact", "ct", "cause_id", "month"))
 
 APPLY = [
     # The fresh rows of the months, and the current ledger rows of the months, each numbered within its identity
@@ -448,13 +454,15 @@ APPLY = [
 ]
 SUPERSEDE = f"""
     UPDATE assessment_entry SET superseded_by_id = %(pricing)s
-    WHERE id IN (SELECT c.id FROM pr_cur c WHERE NOT EXISTS (SELECT 1 FROM pr_fresh f WHERE {_MATCH}))"""
+    WHERE id IN (SELECT c.id FROM pr_cur c WHERE NOT EXISTS (SELECT 1 FROM pr_fresh f WHERE {_MATCH})
+                   AND NOT (c.month = ANY(%(keep)s::date[]) AND EXISTS (SELECT 1 FROM pr_fresh f WHERE {_SAME_CAUSE})))"""
 APPEND = f"""
     INSERT INTO assessment_entry (ruleset_id, pricing_id, month, unit_id, person_id, fact, cause_type_id, cause_id,
                                   item_id, rule_id, share, points, basis, occurred_at, voids_award, superseded_by_id)
     SELECT %(ruleset)s, %(pricing)s, f.month, f.unit_id, f.person_id, f.fact, f.ct, f.cause_id, f.item_id, f.rule_id,
            f.share, f.points, f.basis, f.occurred_at, f.voids_award, NULL
     FROM pr_fresh f WHERE NOT EXISTS (SELECT 1 FROM pr_cur c WHERE {_MATCH})
+      AND NOT (f.month = ANY(%(keep)s::date[]) AND EXISTS (SELECT 1 FROM pr_cur c WHERE {_SAME_CAUSE}))
     ORDER BY f.month, f.unit_id, f.occurred_at, f.rid"""
 
 TALLY = """
@@ -614,15 +622,44 @@ def check_months(ruleset: RuleSet, first_month: date, last_month: date) -> tuple
     return first_month, last_month
 
 
-def price(*, ruleset: RuleSet, first_month: date, last_month: date, pricing: Pricing) -> tuple[int, int]:
+# What a rule set's rows are worked out from: its own terms and every field of its rules (a label is printed in each
+# row's basis). Changing any of them changes the digest (rules_digest), and a month priced under another digest keeps its
+# figures until re-priced (assessment.models.PricedMonth).
+RULESET_TERMS = ("counting", "placing", "joint_split", "direct_share", "rewrite_share", "zero_after_ignored",
+                 "effective_from")
+RULE_TERMS = ("id", "position", "label", "fact", "level", "ptype_id", "combined", "forwarded", "kind", "group", "points",
+              "multiplier", "monthly_cap", "quota", "voids_award")
+
+
+def digest_of(terms: dict, rules: list[dict]) -> str:
+    """The SHA-256 of a rule set's terms and rules (values as the database gives them; rules in id order)."""
+    text = json.dumps({"terms": {name: terms.get(name) for name in RULESET_TERMS},
+                       "rules": sorted(([rule.get(name) for name in RULE_TERMS] for rule in rules), key=lambda r: r[0])},
+                      sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def rules_digest(ruleset: RuleSet) -> str:
+    """The digest of `ruleset`'s terms and rules as they are in the database now (two small queries)."""
+    terms = RuleSet.objects.filter(pk=ruleset.pk).values(*RULESET_TERMS).first() or {}
+    return digest_of(terms, list(ruleset.rules.values(*RULE_TERMS)))
+
+
+def price(*, ruleset: RuleSet, first_month: date, last_month: date, pricing: Pricing,
+          keep_months=()) -> tuple[int, int]:
     """Price the facts of `ruleset`'s months first_month..last_month (dates; any day of the month) and apply the
     difference to the ledger, recording `pricing` on the rows it appends and supersedes; rebuild the months' Tally
     rows. Returns (rows added, rows superseded). SPEC §9; how, in the module's docstring.
+
+    `keep_months` (first days): months whose rules changed since they were priced and that no re-pricing has applied
+    the change to: there the current rows of a cause stay as they are — only causes new to the ledger get rows (priced
+    by the rules as they are now) and the rows of causes gone are superseded (services.pricing_run decides).
 
     Runs in one transaction (its own, or a savepoint of the caller's), holding a lock per rule set, so two runs of
     one rule set take turns. Raises ValueError for months outside the rule set's year or out of order."""
     first_month, last_month = check_months(ruleset, first_month, last_month)
     params = _params(ruleset=ruleset, first_month=first_month, last_month=last_month, pricing=pricing)
+    params["keep"] = [month_start(month) for month in keep_months]
     sql = _Sql(ruleset)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, ruleset.pk])

@@ -38,7 +38,8 @@ from infohub import access, params, tree
 from infohub.models import Level, Unit
 from publications.models import Credit
 
-from .models import RANKED_GROUPS, Entry, Fact, RuleSet, Tally, group_labels
+from . import pricing as engine
+from .models import RANKED_GROUPS, Entry, Fact, PricedMonth, RuleSet, Tally, group_labels
 
 COUNTS = ("filed", "signed_off", "adopted", "adopted_combined", "adopted_county", "adopted_city",
           "adopted_province", "adopted_central", "instructions", "topics_answered", "topics_ignored", "lapses")
@@ -276,6 +277,33 @@ def priced(ruleset: RuleSet) -> Priced:
         rules = tuple(ruleset.rules.values_list("fact", "level", "ptype_id", "combined"))
         known = ruleset._priced = Priced(rules=rules, terms=frozenset(terms))
     return known
+
+
+def unrepriced_months(ruleset: RuleSet, first_month: dt.date | None = None, last_month: dt.date | None = None,
+                      *, digest: str | None = None) -> list[dt.date]:
+    """The months (of first_month..last_month, or of the year) whose figures were priced under rules that have changed
+    since, and that no re-pricing has brought under the rules as they are: "办法已修改，尚未重新计分" (issue 16). Their
+    ledger rows keep the old rules' values until the office re-prices them with a reason; the routine runs price only
+    the facts new to the ledger there. Two small queries (the rules' digest, the months)."""
+    digest = digest or engine.rules_digest(ruleset)
+    months = PricedMonth.objects.filter(ruleset=ruleset).exclude(rules_digest=digest)
+    if first_month is not None:
+        months = months.filter(month__gte=first_month)
+    if last_month is not None:
+        months = months.filter(month__lte=last_month)
+    return list(months.order_by("month").values_list("month", flat=True))
+
+
+def rules_change(ruleset: RuleSet) -> dict | None:
+    """The last change of `ruleset`'s rules recorded (the admin's save: assessment.services.ruleset_rules_changed):
+    {"who": str, "at": datetime}, or None."""
+    from infohub.models import AuditLog
+
+    row = (AuditLog.objects.filter(action="ruleset.rules_change", object_id=str(ruleset.pk))
+           .select_related("actor").order_by("-created_at", "-pk").first())
+    if row is None:
+        return None
+    return {"who": str(row.actor) if row.actor else "", "at": row.created_at}
 
 
 def history_of(entry: Entry) -> QuerySet[Entry]:

@@ -13,6 +13,7 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from infohub import listcache
 from infohub.models import Unit, User
 from infohub.services import audit_record
 from infohub.text import clean_text
@@ -20,8 +21,8 @@ from infohub.tree import is_within
 from publications.models import Credit
 from submissions.models import Item
 
-from . import pricing
-from .models import Adjustment, Pricing, Rewrite, RuleSet
+from . import pricing, selectors
+from .models import Adjustment, PricedMonth, Pricing, Rewrite, RuleSet
 
 MAX_ADJUSTMENT = Decimal("9999.99")
 
@@ -78,7 +79,13 @@ def pricing_run(pricing_id: int) -> Pricing | None:
     and mark it done with the rows added and superseded — all in one transaction, so a run that dies leaves the ledger
     as it was and the run queued to be taken again. A run that raises is marked failed with the error (in a
     transaction of its own) and the error re-raised. Returns the run, or None when it is gone or not queued (done,
-    failed, or taken by another worker)."""
+    failed, or taken by another worker).
+
+    A rule change reaches the months already priced only through a re-pricing (REPRICE: asked for with a reason, by
+    someone): a ROUTINE run leaves the months priced under other rules as they are (selectors.unrepriced_months) — it
+    prices the facts new to the ledger there, under the rules as they are, and supersedes the rows of facts gone — and
+    prices every other month in full. The months priced in full are recorded with the rules' digest (PricedMonth); the
+    months kept are named in the run's audit row."""
     try:
         with transaction.atomic():
             run = (Pricing.objects.select_for_update(skip_locked=True).select_related("ruleset__office")
@@ -87,12 +94,17 @@ def pricing_run(pricing_id: int) -> Pricing | None:
                 return None
             run.state, run.started_at = Pricing.State.RUNNING, timezone.now()
             run.save(update_fields=["state", "started_at"])
+            digest = pricing.rules_digest(run.ruleset)
+            kept = [] if run.kind == Pricing.Kind.REPRICE else selectors.unrepriced_months(
+                run.ruleset, run.first_month, run.last_month, digest=digest)
             run.added, run.superseded = pricing.price(ruleset=run.ruleset, first_month=run.first_month,
-                                                      last_month=run.last_month, pricing=run)
+                                                      last_month=run.last_month, pricing=run, keep_months=kept)
             run.state, run.finished_at = Pricing.State.DONE, timezone.now()
             run.save(update_fields=["state", "finished_at", "added", "superseded"])
+            _record_priced(run, digest, kept)
             audit_record(actor=None, action="pricing.done", obj=run, from_state=Pricing.State.QUEUED,
-                         to_state=run.state, data={"added": run.added, "superseded": run.superseded})
+                         to_state=run.state, data={"added": run.added, "superseded": run.superseded,
+                                                   "kept_as_priced": [m.isoformat() for m in kept]})
         return run
     except Exception as error:
         with transaction.atomic():
@@ -102,6 +114,34 @@ def pricing_run(pricing_id: int) -> Pricing | None:
                 audit_record(actor=None, action="pricing.failed", obj=Pricing(pk=pricing_id),
                              from_state=Pricing.State.QUEUED, to_state=Pricing.State.FAILED, reason=str(error)[:500])
         raise
+
+
+def _record_priced(run: Pricing, digest: str, kept: list[date]) -> None:
+    """The months `run` priced in full (all but `kept`) are now priced under the rules of `digest`."""
+    months = [m for m in selectors.months_of(run.first_month, run.last_month) if m not in kept]
+    PricedMonth.objects.bulk_create(
+        [PricedMonth(ruleset_id=run.ruleset_id, month=m, rules_digest=digest, pricing=run, priced_at=run.finished_at)
+         for m in months],
+        update_conflicts=True, unique_fields=["ruleset", "month"],
+        update_fields=["rules_digest", "pricing", "priced_at"])
+
+
+def ruleset_rules_changed(*, ruleset: RuleSet, actor: User, before: str) -> list[date]:
+    """The rules of `ruleset` were changed (saved in the admin; `before`: pricing.rules_digest before the change):
+    recorded in the audit log (who, when, the months concerned), and the figures' kept pages drawn anew. The months
+    already priced keep their figures until a re-pricing with a reason (the admin's "重新计算一段时间的得分") applies the
+    change; the pages say "办法已修改，尚未重新计分" on them; the routine runs price the new facts under the rules as they
+    are. Returns those months (none when nothing that prices changed)."""
+    after = pricing.rules_digest(ruleset)
+    if after == before:
+        return []
+    months = selectors.unrepriced_months(ruleset, digest=after)
+    with transaction.atomic():
+        audit_record(actor=actor, action="ruleset.rules_change", obj=ruleset,
+                     reason=_("Rules changed; the months already priced keep their figures until re-priced."),
+                     data={"before": before, "after": after, "months": [m.isoformat() for m in months]})
+        listcache.changed(selectors.figures_scope_name(ruleset))
+    return months
 
 
 def _parse_points(points) -> Decimal:
@@ -177,7 +217,9 @@ def rewrite_mark(*, item: Item, office: Unit, actor: User, note: str = "") -> Re
     """The office marks that it rewrote most of the item before using it: it earns the rule sets' `rewrite_share`
     of the item's adoption points, the item's units the rest (SPEC §9). Once per item and office (marking again
     returns the first mark). Every rule set in force whose jurisdiction holds the office or that prices the item's
-    unit is re-priced from the item's month (ROUTINE runs, after commit). Raises ValidationError as rewrite_check."""
+    unit is re-priced from the item's month (ROUTINE runs, after commit; REPRICE, its reason saying so, where a month
+    was priced under rules changed since: a routine run would keep the adoptions' old rows beside the office's new
+    share). Raises ValidationError as rewrite_check."""
     note = clean_text(note or "").strip()[:200]
     rewrite_check(item=item, office=office)
     with transaction.atomic():
@@ -197,8 +239,15 @@ def rewrite_mark(*, item: Item, office: Unit, actor: User, note: str = "") -> Re
             first = max(start, date(ruleset.year, 1, 1))
             last = min(today, date(ruleset.year, 12, 1))
             if first <= last:
-                pricing_request(ruleset=ruleset, first_month=first, last_month=last, actor=actor,
-                                reason=_("Item rewritten by %(office)s") % {"office": office})
+                reason = _("Item rewritten by %(office)s") % {"office": office}
+                # A rewrite changes the value of adoptions already priced: where the rules changed since a month was
+                # priced, a routine run keeps those rows as they are, so the months are re-priced, the reason recorded
+                kind = Pricing.Kind.ROUTINE
+                if selectors.unrepriced_months(ruleset, first, last):
+                    kind = Pricing.Kind.REPRICE
+                    reason += _("; the months priced under rules changed since are re-priced under the rules in force")
+                pricing_request(ruleset=ruleset, first_month=first, last_month=last, actor=actor, reason=reason,
+                                kind=kind)
     return rewrite
 
 

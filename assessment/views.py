@@ -74,7 +74,17 @@ def _base(request, ruleset: RuleSet, period, errors, **more) -> dict:
     return {"ruleset": ruleset, "period": period, "period_label": periods.describe(period),
             "pq": periods.query_of(period), "pq_string": urlencode(periods.query_of(period)),
             "chooser": _chooser(ruleset, period, request, errors),
-            "live": selectors.sees_live(request.user, ruleset), **more}
+            "live": selectors.sees_live(request.user, ruleset), **_unrepriced(ruleset, period), **more}
+
+
+def _unrepriced(ruleset: RuleSet, period) -> dict:
+    """What the pages say of the period's months priced under rules changed since ("办法已修改，尚未重新计分")."""
+    months = selectors.unrepriced_months(ruleset, period.first_month, period.last_month)
+    if not months:
+        return {"unrepriced": None}
+    change = selectors.rules_change(ruleset)
+    return {"unrepriced": {"months": "、".join(_("Month %(month)d") % {"month": m.month} for m in months),
+                           "who": change["who"] if change else "", "at": change["at"] if change else None}}
 
 
 def _mark_behind(period, rows: list[dict], *, by=("unit_id",), under=None, key=lambda row: (row["unit_id"],)) -> None:

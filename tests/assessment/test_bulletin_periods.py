@@ -79,3 +79,25 @@ def test_the_quarter_and_the_year_under_way_are_refused_too(world, django_captur
         with pytest.raises(ActionRefused, match="才结束"):
             bulletins.bulletin_issue(bulletin=bulletin, actor=world.director)
         assert bulletins.not_ended(bulletin, today=_next_month(last)) is None  # from the next period's first day
+
+
+def test_a_period_whose_rules_changed_is_issued_once_re_priced(world, django_capture_on_commit_callbacks):  # noqa: F811
+    from assessment import pricing
+    from assessment.models import PricedMonth, Pricing
+
+    from .bulletin_world import FEB, JAN, MAR
+
+    # given: February priced under rules that have changed since (no re-pricing yet)
+    run = Pricing.objects.create(ruleset=world.ruleset, first_month=FEB, last_month=FEB, state=Pricing.State.DONE,
+                                 finished_at=timezone.now())
+    priced = PricedMonth.objects.create(ruleset=world.ruleset, month=FEB, rules_digest="rules as they were",
+                                        pricing=run, priced_at=timezone.now())
+    bulletin = _ready(world, Bulletin.Kind.QUARTERLY, JAN, MAR, django_capture_on_commit_callbacks)
+    with pytest.raises(ActionRefused, match="2月计分后考核办法已修改，尚未重新计分"):
+        bulletins.bulletin_issue(bulletin=bulletin, actor=world.director)
+    # when February is re-priced under the rules as they are, it is issued
+    priced.rules_digest = pricing.rules_digest(world.ruleset)
+    priced.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert bulletins.bulletin_issue(bulletin=bulletin, actor=world.director).state in (
+            Bulletin.State.ISSUING, Bulletin.State.ISSUED)
