@@ -38,7 +38,7 @@ def _change_form_data(page) -> dict:
     forms = [page.context["adminform"].form]
     for inline in page.context["inline_admin_formsets"]:
         formset = inline.formset
-        for name, field in formset.management_form.fields.items():
+        for name in formset.management_form.fields:
             data[formset.management_form.add_prefix(name)] = formset.management_form[name].value()
         forms += list(formset.forms)
     for form in forms:
