@@ -42,7 +42,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from . import params, tree
+from . import listcache, params, tree
 from .errors import IllegalTransition, NotPermitted
 from .models import Classification, Role, RoleAssignment, Unit, User
 from .roles import unit_ids_where
@@ -167,7 +167,9 @@ def keep_keys(model: type[models.Model], pks, *, using: str | None = None) -> in
     """Recompute the `keys` column of `model`'s objects `pks` from the facts declared for it: minus its unit's id and
     its joint units' (when the joint conditions hold), and the id of every office it reached through the relations
     declared by `reaches`, each once, in ascending order. One statement; rows already right are not rewritten.
-    Returns how many rows changed."""
+    The lists kept for the holders of a changed row's keys, before and after, are marked changed
+    (infohub.listcache.holders): an office an item reaches sees it in its lists at once. Returns how many rows
+    changed."""
     facts = facts_of(model)
     pks = sorted({pk for pk in pks if pk is not None})
     if not facts.keys or not pks:
@@ -186,20 +188,37 @@ def keep_keys(model: type[models.Model], pks, *, using: str | None = None) -> in
     union = found[0].union(*found[1:], all=True) if len(found) > 1 else found[0]
     sql, params = union.query.sql_with_params()
     with connections[using].cursor() as cursor:
+        # `old` reads the rows as the UPDATE finds them (one snapshot): the keys before, for the lists to mark.
         cursor.execute(
-            f'UPDATE "{meta.db_table}" AS t SET "{column}" = r.keys FROM ('
+            f'WITH old AS (SELECT "{pk}" AS id, "{column}" AS keys FROM "{meta.db_table}"'
+            f' WHERE "{pk}" = ANY(%s::bigint[]))'
+            f' UPDATE "{meta.db_table}" AS t SET "{column}" = r.keys FROM ('
             f" SELECT k.id, COALESCE(array_agg(DISTINCT f.key ORDER BY f.key)"
             f" FILTER (WHERE f.key IS NOT NULL), '{{}}') AS keys"
             f" FROM unnest(%s::bigint[]) AS k(id) LEFT JOIN ({sql}) AS f(id, key) ON f.id = k.id GROUP BY k.id"
-            f') AS r WHERE t."{pk}" = r.id AND t."{column}" IS DISTINCT FROM r.keys',
-            [pks, *params],
+            f') AS r, old WHERE t."{pk}" = r.id AND old.id = r.id AND t."{column}" IS DISTINCT FROM r.keys'
+            f" RETURNING (SELECT array_agg(DISTINCT k) FROM unnest(old.keys || r.keys) AS k)",
+            [pks, pks, *params],
         )
+        touched = {key for (keys,) in cursor.fetchall() for key in keys or ()}
+        listcache.changed(*listcache.holders(touched))
         return cursor.rowcount
 
 
 def keys_of(units=(), offices=()) -> list[int]:
     """The access keys of objects of `units` and of objects that reached `offices` (see above), ascending."""
     return sorted({-int(u) for u in units} | {int(o) for o in offices})
+
+
+def keys_seen_by(user: User, model: type[models.Model]) -> list[int]:
+    """The access keys of the objects of `model` (one governed with `keys`) that `user` may see, ascending: the
+    units where they hold a unit role (minus), the offices where they hold an office role (plus). `visible` asks
+    that an object's keys overlap these; a list kept for `user` depends on the holders of these keys alone
+    (infohub.listcache.holders). No query beyond the user's roles."""
+    facts = facts_of(model)
+    own = unit_ids_where(user, *SOURCE_ROLES) if facts.unit or facts.joint else ()
+    offices = unit_ids_where(user, *OFFICE_ROLES) if facts.reached else ()
+    return keys_of(own, offices)
 
 
 def facts_of(model: type[models.Model]) -> Facts:
@@ -229,12 +248,12 @@ def visible(user: User, queryset: QuerySet) -> QuerySet:
     Lookups through a relation are combined as a UNION of indexed lookups: an OR across joins would make
     Postgres scan the whole table."""
     facts = facts_of(queryset.model)
-    own = unit_ids_where(user, *SOURCE_ROLES) if facts.unit or facts.joint else set()
-    offices = unit_ids_where(user, *OFFICE_ROLES) if facts.reached or facts.jurisdiction else set()
     if facts.keys:  # every branch in one indexed condition on the object's own table (see above)
-        keys = keys_of(own, offices if facts.reached else ())
+        keys = keys_seen_by(user, queryset.model)
         narrowed = queryset.filter(**{f"{facts.keys}__overlap": keys}) if keys else queryset.none()
         return narrowed.filter(_mark_filter(facts, user))
+    own = unit_ids_where(user, *SOURCE_ROLES) if facts.unit or facts.joint else set()
+    offices = unit_ids_where(user, *OFFICE_ROLES) if facts.reached or facts.jurisdiction else set()
     # (lookup, unit ids, further conditions of the branch)
     parts = ([(facts.unit, own, Q())] if own and facts.unit else []) + [
         (lookup, offices, Q()) for lookup in facts.reached if offices]

@@ -44,6 +44,14 @@ def unit(pk: int) -> str:
     return f"unit:{pk}"
 
 
+def holders(keys) -> list[str]:
+    """The scopes of the lists of who holds objects with these access keys (infohub.access.keys_of): a unit's own
+    objects (a key minus the unit's id) and what an office received (plus its id). A list of the objects a person
+    may see depends on these scopes of `access.keys_seen_by(person)`, and every change to such an object marks
+    those of its keys."""
+    return sorted({unit(-key) if key < 0 else office(key) for key in keys})
+
+
 def _version_key(scope: str) -> str:
     return f"list-version:{scope}"
 

@@ -7,13 +7,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from infohub import access, params
+from infohub import access, listcache, params
 from infohub.downloads import content_disposition
 from infohub.errors import ActionRefused
 from infohub.models import Level, Role, Unit
@@ -69,41 +70,50 @@ LIST_COUNTED = 1000
 @login_required
 def item_list(request):
     q, sort = request.GET.get("q", ""), request.GET.get("sort", "")
-    by_relevance = bool(q.strip()) and sort not in SORTS  # a search, and no sort chosen: the most relevant first
-    base = Item.objects.select_related("source_unit", "created_by")
-    # The access rule and the search are both answered by one index (infohub.access: the item's access keys).
-    items = access.visible(request.user, selectors.item_search(base, q))
     status, category, urgency, outcome = (request.GET.get(k, "") for k in ("status", "category", "urgency", "outcome"))
-    if status in Item.Status.values:
-        items = items.filter(status=status)
-    if outcome in OUTCOME_FILTERS:
-        items = items.filter(OUTCOME_FILTERS[outcome])
-    if category in Category.values:
-        items = items.filter(category=category)
-    if urgency in Urgency.values:
-        items = items.filter(urgency=urgency)
-    if by_relevance:
-        # Ranked among the latest matches (selectors.ranked_recent); counted up to them, "1000+" when there are more.
-        sort, cap, matched = "relevance", selectors.SEARCH_RANKED, items
-        items = selectors.ranked_recent(base, items, q)
-    else:
-        items = items.order_by(SORTS.get(sort, "-updated_at"), "-id")
-        sort, cap, matched = sort or "updated", LIST_COUNTED, items
-    paginator = CappedPaginator(items.annotate(racing_due=deadlines.racing_due()), 25, cap=cap)
-    paginator._seen = matched.order_by()[: cap + 1].count()
-    page = paginator.get_page(request.GET.get("page"))
-    selectors.name_composites(request.user, page.object_list)
+    by_relevance = bool(q.strip()) and sort not in SORTS  # a search, and no sort chosen: the most relevant first
+    shown_sort = "relevance" if by_relevance else sort or "updated"
+
+    def listing():
+        base = Item.objects.select_related("source_unit", "created_by")
+        # The access rule and the search are both answered by one index (infohub.access: the item's access keys).
+        items = access.visible(request.user, selectors.item_search(base, q))
+        if status in Item.Status.values:
+            items = items.filter(status=status)
+        if outcome in OUTCOME_FILTERS:
+            items = items.filter(OUTCOME_FILTERS[outcome])
+        if category in Category.values:
+            items = items.filter(category=category)
+        if urgency in Urgency.values:
+            items = items.filter(urgency=urgency)
+        if by_relevance:
+            # Ranked among the latest matches (selectors.ranked_recent); counted up to them, "1000+" when more.
+            cap, matched = selectors.SEARCH_RANKED, items
+            items = selectors.ranked_recent(base, items, q)
+        else:
+            items = items.order_by(SORTS.get(sort, "-updated_at"), "-id")
+            cap, matched = LIST_COUNTED, items
+        paginator = CappedPaginator(items.annotate(racing_due=deadlines.racing_due()), 25, cap=cap)
+        paginator._seen = matched.order_by()[: cap + 1].count()
+        page = paginator.get_page(request.GET.get("page"))
+        selectors.name_composites(request.user, page.object_list)
+        return render_to_string("submissions/_item_listing.html", {"page": page}, request)
+
+    # Kept in Redis until an item the person may see changes (infohub.listcache: the holders of their access keys),
+    # so paging back, refreshing or asking the same search again costs no search.
+    keys = access.keys_seen_by(request.user, Item)
+    scopes = [listcache.NAMES, *listcache.holders(keys)]
     return render(
         request,
         "submissions/item_list.html",
         {
-            "page": page,
+            "listing": listcache.rendered("items", scopes, (keys, *listcache.reader_key(request)), listing),
             "statuses": Item.Status.choices,
             "outcomes": [(key, label) for key, (label, _q) in OUTCOME_CHOICES.items()],
             "categories": Category.choices,
             "urgencies": Urgency.choices,
             "sorts": SORTS,
-            "current": {"status": status, "category": category, "urgency": urgency, "sort": sort,
+            "current": {"status": status, "category": category, "urgency": urgency, "sort": shown_sort,
                         "q": q, "outcome": outcome},
         },
     )
