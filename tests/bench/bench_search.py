@@ -13,6 +13,9 @@ in turn: NARROW (places, numbers, two parts: at most 0.6% of the items each) or 
 words, Latin: 6–30%). The item list: 10 county clerks (their county's ~5,000 items) and 10 city editors (the ~45,000
 items that reached their office), by relevance as the list sorts a search. The inbox: the 20 city editors, the
 rows rendered every time (kept rows would measure the cache, not the search). Each load has a gunicorn of its own.
+The item list is measured both ways: rendered every time (the search's own cost), and as deployed, its rows kept in
+Redis (infohub.listcache) — each client's searches asked once first, as a person pages back, refreshes or asks again;
+that first pass (a search never asked before: rendered, then kept) is printed too.
 Prints p50/p95/p99 and req/s, and for each query how many items it matches and what a county clerk's and a city
 editor's list cost in this process (the ORM and Postgres, one client). The items' access keys (infohub.access) are
 kept by `access.keep_keys` after the hops are written by SQL, as any writer that bypasses signals must.
@@ -25,7 +28,7 @@ import random
 import time
 
 from .bench_review_lists import build_network, load_network
-from .common import fresh_database, gunicorn, load, session_for
+from .common import ask_each_once, fresh_database, gunicorn, load, session_for
 
 ITEMS = int(os.environ.get("BENCH_ITEMS", "1000000"))
 DISTINCT = int(os.environ.get("BENCH_DISTINCT_TEXTS", "49999"))
@@ -248,12 +251,22 @@ def main() -> None:
             return [[(f"{path}?{urlencode({'q': queries[(c * 7 + n) % len(queries)]})}" if queries else path, session)
                      for n in range(len(QUERIES))] for c, session in enumerate(sessions)]
 
+        # (requests, label, LIST_CACHE_SECONDS: "0" renders every time, None keeps the rows as deployed)
         runs = [(paths("/reviews/inbox/", editors, QUERIES),
-                 "inbox, narrow and broad queries (20 city editors, rows rendered every time)")]
+                 "inbox, narrow and broad queries (20 city editors, rows rendered every time)", "0")]
         for label, queries in (("narrow queries", NARROW), ("broad queries", BROAD), ("no query", None)):
-            runs.append((paths("/items/", searchers, queries), f"item list, {label} (20 clients: 10 clerks, 10 city editors)"))
-        for requests, label in runs:
+            runs.append((paths("/items/", searchers, queries),
+                         f"item list, {label} (20 clients: 10 clerks, 10 city editors), rendered every time", "0"))
+        for label, queries in (("narrow queries", NARROW), ("broad queries", BROAD)):
+            runs.append((paths("/items/", searchers, queries),
+                         f"item list, {label}, rows kept (each search asked once before: a repeated search, a page"
+                         " refreshed)", None))
+        for requests, label, kept_seconds in runs:
             # A server of its own for each load: the requests a load leaves running would weigh on the next.
-            with gunicorn(LIST_CACHE_SECONDS="0") as port:
-                load(port, [[(path, s)] for path, s in (p[0] for p in requests)], "warm-up")
+            with gunicorn(**({} if kept_seconds is None else {"LIST_CACHE_SECONDS": kept_seconds})) as port:
+                if kept_seconds is not None:
+                    load(port, [[(path, s)] for path, s in (p[0] for p in requests)], "warm-up")
+                else:
+                    ask_each_once(port, requests)  # twice: the first starts the lists' versions, the second keeps
+                    print(f"  each search's first time (rendered and kept), 20 clients: {report(ask_each_once(port, requests))}")
                 print(report(load(port, requests, label)))

@@ -228,6 +228,11 @@ def _python_load(port: int, paths_by_client: list[list[tuple[str, str]]], label:
                       statistics.median(lat), pct(95), pct(99), lat[-1])
 
 
+def ask_each_once(port: int, paths_by_client: list[list[tuple[str, str]]]) -> LoadResult:
+    """Every request of every client once, the clients concurrently: fills the kept lists a load then measures."""
+    return _python_load(port, paths_by_client, "every request once", {})
+
+
 def session_for(user) -> str:
     """A logged-in session cookie for the user, made directly in the session store."""
     from importlib import import_module
