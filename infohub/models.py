@@ -48,6 +48,18 @@ class Classification(models.TextChoices):
         return [value for value in cls.values if cls.rank(value) <= top]
 
 
+# A unit's step in a materialised path (Unit.path): its id zero-padded to this many digits, so that paths sort as
+# the tree does — a parent before its children, siblings in id order (the order they were made or loaded from the
+# roster). Unpadded, "/1/7/100/" sorted before "/1/7/42/", and every list ordered by path went wrong past 99
+# siblings.
+PATH_DIGITS = 10
+
+
+def path_below(parent_path: str | None, pk: int) -> str:
+    """The path of unit `pk` under a parent with `parent_path` (None or "" at the top): "/0000000001/0000000007/"."""
+    return f"{parent_path or '/'}{pk:0{PATH_DIGITS}d}/"
+
+
 class Unit(models.Model):
     class Kind(models.TextChoices):
         COMMITTEE_OFFICE = "committee_office", _("Party committee office")
@@ -94,7 +106,7 @@ class Unit(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         super().save(*args, **kwargs)
-        new_path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
+        new_path = path_below(self.parent.path if self.parent else None, self.pk)
         if new_path != self.path:
             old_path, self.path = self.path, new_path
             Unit.objects.filter(pk=self.pk).update(path=new_path)
@@ -116,7 +128,7 @@ class Unit(models.Model):
     def clean(self) -> None:
         if self.parent_id and self.parent_id == self.pk:
             raise ValidationError({"parent": _("A unit cannot be its own parent.")})
-        if self.parent and self.pk and f"/{self.pk}/" in self.parent.path:
+        if self.parent and self.pk and path_below("/", self.pk) in self.parent.path:
             raise ValidationError({"parent": _("A unit cannot sit below one of its own sub-units.")})
         if self.upstream and Level.rank(self.upstream.level) > Level.rank(self.level):
             raise ValidationError({"upstream": _("A unit cannot report to a unit of a lower level.")})

@@ -1,8 +1,8 @@
 """The information network (信息网络, SPEC §2): every question about the unit tree, answered here and only here.
 
 Two relations make the tree:
-* `parent` is administrative nesting; `Unit.path` ("/1/7/42/") materialises it, so "at or below a unit" is one
-  indexed prefix query.
+* `parent` is administrative nesting; `Unit.path` ("/0000000001/0000000007/", ids zero-padded: models.path_below)
+  materialises it, so "at or below a unit" is one indexed prefix query, and ordering by it is tree order.
 * `upstream` is where a unit's signed-off items go when it is not its parent: a direct-reporting point (直报点)
   or a special information officer (特约信息员) reports straight to a designated higher office, skipping levels.
 

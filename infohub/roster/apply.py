@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from .. import listcache
 from ..errors import ActionRefused
-from ..models import AuditLog, RoleAssignment, Unit, User
+from ..models import AuditLog, RoleAssignment, Unit, User, path_below
 from ..tree import forget_units
 from .layout import Workbook
 from .plan import BUSY_KEEP, KEEP, Plan, build_plan
@@ -153,7 +153,7 @@ def _update(model, columns: list[str], rows: list[tuple]) -> None:
 
 
 def _recompute_paths() -> None:
-    """Every unit's materialised path ("/1/7/42/", Unit.path) from the parents as they now are; rewrites only
+    """Every unit's materialised path (Unit.path, infohub.models.path_below) from the parents as they now are; rewrites only
     the paths that differ. The tree is acyclic (the plan refused cycles)."""
     parents, paths = {}, {}
     for pk, parent_id, path in Unit.objects.values_list("id", "parent_id", "path"):
@@ -167,5 +167,5 @@ def _recompute_paths() -> None:
             node = parents[node]
         prefix = new[node] if node is not None else "/"
         for member in reversed(chain):
-            prefix = new[member] = f"{prefix}{member}/"
+            prefix = new[member] = path_below(prefix, member)
     _update(Unit, ["path"], [(pk, path) for pk, path in new.items() if paths[pk] != path])

@@ -30,7 +30,7 @@ CENTRAL_DEPARTMENTS = 17  # 1 + 17 + 31 × (1 + 17 + 4 + 10 × (1 + 10 + 19)) = 
 def build_network() -> dict:
     """The units (bulk, with their tree paths), one leader, editor and director per office, a clerk per filing unit,
     and a publication per office. Returns ids the other builders use."""
-    from infohub.models import Level, Role, RoleAssignment, Unit, User
+    from infohub.models import Level, Role, RoleAssignment, Unit, User, path_below
     from publications.models import PublicationType
 
     K = Unit.Kind
@@ -41,7 +41,7 @@ def build_network() -> dict:
         pk = next(next_id)
         unit = Unit(pk=pk, name=name, code=f"n{pk}", level=level, kind=kind, parent_id=parent and parent.pk,
                     upstream_id=(upstream or parent) and (upstream or parent).pk,
-                    path=f"{parent.path if parent else '/'}{pk}/")
+                    path=path_below(parent and parent.path, pk))
         units.append(unit)
         return unit
 

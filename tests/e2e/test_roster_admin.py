@@ -83,7 +83,7 @@ def test_the_administrator_loads_a_province_from_a_workbook(page: Page, live_ser
     expect(page.locator(".messagelist")).to_contain_text("单位：新增 0，修改 2，不变 3")
     assert User.objects.get(username="park_clerk").roles.count() == 1
     town, park = Unit.objects.get(code="hx-sz-pa-jt"), Unit.objects.get(code="hx-park")
-    assert town.path == park.path + f"{town.pk}/"
+    assert town.path == park.path + f"{town.pk:010d}/"
 
     # the export downloads the roster in the same shape
     with page.expect_download() as download:

@@ -29,14 +29,24 @@ def test_paths_follow_the_tree_and_a_move_rewrites_the_subtree():
     city_b = UnitFactory(level=Level.CITY, parent=province)
     county = UnitFactory(level=Level.COUNTY, parent=city_a)
     township = UnitFactory(level=Level.TOWNSHIP, parent=county)
-    assert township.path == f"/{province.pk}/{city_a.pk}/{county.pk}/{township.pk}/"
+    assert township.path == "/" + "".join(f"{u.pk:010d}/" for u in (province, city_a, county, township))
     assert set(tree.subtree(city_a)) == {city_a, county, township}
     # when the county moves to the other city
     county.parent = city_b
     county.save()
     township.refresh_from_db()
-    assert township.path == f"/{province.pk}/{city_b.pk}/{county.pk}/{township.pk}/"
+    assert township.path == "/" + "".join(f"{u.pk:010d}/" for u in (province, city_b, county, township))
     assert list(tree.ancestors(township)) == [province, city_b, county, township]
+
+
+def test_ordering_by_path_is_tree_order_past_ninety_nine_siblings():
+    """Siblings in id order, a parent before its children: "/1/7/100/" once sorted before "/1/7/42/", so the sheet
+    and every list ordered by path put the hundredth department of a city first."""
+    city = UnitFactory(level=Level.CITY)
+    # ids either side of a change in the number of digits, as a city's 99th and 100th departments may be
+    tenth, hundredth = (UnitFactory(pk=pk, level=Level.COUNTY, parent=city) for pk in (99_999_999, 100_000_000))
+    town = UnitFactory(level=Level.TOWNSHIP, parent=tenth)
+    assert list(Unit.objects.filter(path__startswith=city.path).order_by("path")) == [city, tenth, town, hundredth]
 
 
 def test_a_unit_cannot_move_below_itself_nor_report_downward():

@@ -126,7 +126,7 @@ def test_loading_builds_the_tree_with_paths_upstreams_normalised_phones_and_role
     assert plan.changes_anything
     province, city, county, town, park = (Unit.objects.get(code=c) for c in
                                           ["hx", "hx-sz", "hx-sz-pa", "hx-sz-pa-jt", "hx-park"])
-    assert town.path == f"/{province.pk}/{city.pk}/{county.pk}/{town.pk}/"
+    assert town.path == "/" + "".join(f"{u.pk:010d}/" for u in (province, city, county, town))
     assert tree.is_within(park, county) and tree.is_within(town, province)
     assert tree.destination_of(park) == province  # the direct-reporting point skips the city
     assert tree.destination_of(town) == county
@@ -307,8 +307,8 @@ def test_moving_a_unit_rewrites_its_subtree_and_renaming_shows_in_the_preview(ne
     load(xlsx([["t-lj", "临江市委办公室", "", "市", "党委办公室", "", "", "是"]]))  # the city becomes a root
     city = Unit.objects.get(code="t-lj")
     town.refresh_from_db()
-    assert city.path == f"/{city.pk}/"
-    assert town.path == f"/{city.pk}/{network.county.pk}/{town.pk}/"
+    assert city.path == f"/{city.pk:010d}/"
+    assert town.path == "/" + "".join(f"{u.pk:010d}/" for u in (city, network.county, town))
     assert not tree.is_within(town, network.province)
 
 
