@@ -1,8 +1,8 @@
 """The Jinja2 environment of the hot list rows (`templates/jinja2/`, the `jinja2` entry of settings.TEMPLATES).
 
-The rows of the editor's inbox, the director's sign-off list and the urgent queue are what the pages people keep
-open all day redraw; Django's template engine spends about 0.1 ms on a row of them, Jinja2 a fraction of that.
-Everything else stays in Django templates. The rows see only what is here and in their context: no request, no
+The rows of the editor's inbox, the director's sign-off list, the urgent queue and the item list (and its searches)
+are what the pages people keep open all day redraw; Django's template engine spends about 0.1 ms on a row of them,
+Jinja2 a fraction of that. Everything else stays in Django templates. The rows see only what is here and in their context: no request, no
 context processors (they are kept by infohub.listcache for every reader alike).
 
 * Escaping is Jinja2's autoescape, done by `escape` below rather than markupsafe's: `"` and `'` spelt as Django
@@ -13,7 +13,7 @@ context processors (they are kept by infohub.listcache for every reader alike).
   label reads as itself); read it once before the loop (`{% set urgencies = labels("submissions.Item", "urgency") %}`).
 * `unit_names()`: {unit id: name} (infohub.tree.unit_names), likewise once before the loop.
 * `current_timezone()` and `|local_hm(tz)`: "11-23 14:05" in that time zone, like the Django filter `local_hm`
-  (looking the time zone up once per list, not once per row).
+  (looking the time zone up once per list, not once per row); `|local_ymd_hm(tz)`: "2026-11-23 14:05".
 * `|epoch`: a time as whole seconds since the epoch, for a countdown's `data-due`.
 * `|person_name("created_by")`: User.__str__ from a values() row's name columns.
 * `|e`: escaped at once, for what every row writes again (`{% set late = _("Late")|e %}`).
@@ -102,6 +102,11 @@ def local_hm(when, tz) -> str:
     return when.astimezone(tz).strftime("%m-%d %H:%M") if when else ""
 
 
+def local_ymd_hm(when, tz) -> str:
+    """"2026-11-23 14:05" in the time zone `tz` (the Django filters `localtime|date:"Y-m-d H:i"`); "" for no time."""
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M") if when else ""
+
+
 def epoch(when) -> int:
     """A time as whole seconds since the epoch (what the pages' countdowns count down to)."""
     return int(when.timestamp())
@@ -111,5 +116,5 @@ def environment(**options) -> jinja2.Environment:
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(gettext, ngettext)
     env.globals.update(labels=labels, unit_names=unit_names, current_timezone=timezone.get_current_timezone)
-    env.filters.update(local_hm=local_hm, epoch=epoch, person_name=person_name, e=escaped, escape=escaped)
+    env.filters.update(local_hm=local_hm, local_ymd_hm=local_ymd_hm, epoch=epoch, person_name=person_name, e=escaped, escape=escaped)
     return env

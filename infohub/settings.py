@@ -90,7 +90,7 @@ TEMPLATES = [
         },
     },
     {
-        # Only the rows of the inbox, the sign-off list and the urgent queue (see infohub.jinja2).
+        # Only the rows of the inbox, the sign-off list, the urgent queue and the item list (see infohub.jinja2).
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,

@@ -95,12 +95,18 @@ def report_being_written(item: Item | None) -> ReportBeingWritten | None:
 
 
 def name_composites(user: User, items) -> None:
-    """Set `composite_title` on each of `items` merged into a composite the user may see (one query; None
-    otherwise): a list says into which composite an item went only to those who may open it."""
-    ids = {item.outcome_composite_id for item in items if item.outcome_composite_id}
+    """Set the title of the composite each of `items` was merged into where the user may see it, None otherwise:
+    `composite_title` on model instances, `row["composite_title"]` on dicts of values() (rows with an
+    `outcome_composite_id` column). One query, none for items merged into nothing: a list says into which composite
+    an item went only to those who may open it."""
+    rows = bool(items) and isinstance(items[0], dict)
+    ids = {(item["outcome_composite_id"] if rows else item.outcome_composite_id) for item in items} - {None}
     titles = dict(access.visible(user, Item.objects.filter(pk__in=ids)).values_list("pk", "title")) if ids else {}
     for item in items:
-        item.composite_title = titles.get(item.outcome_composite_id)
+        if rows:
+            item["composite_title"] = titles.get(item["outcome_composite_id"])
+        else:
+            item.composite_title = titles.get(item.outcome_composite_id)
 
 
 def clerk_start_page(user: User) -> dict[str, list[Item]]:
