@@ -200,6 +200,8 @@ class PublishedSerializer(serializers.Serializer):
     bulletin = serializers.IntegerField()
     title = serializers.CharField()
     issued_at = serializers.DateTimeField(allow_null=True)
+    first_month = serializers.DateField(help_text="The period it was issued for: its first month …")
+    last_month = serializers.DateField(help_text="… and its last.")
     groups = PublishedGroupSerializer(many=True)
 
 
@@ -207,7 +209,9 @@ class RankingSerializer(serializers.Serializer):
     period = FiguresPeriodSerializer()
     live = serializers.BooleanField()
     rows = RankingRowSerializer(many=True)
-    published = PublishedSerializer(allow_null=True)
+    published = PublishedSerializer(allow_null=True, help_text="To a unit's own people: the ranking as the office "
+                                    "issued it for exactly this period (a month's 通报 for the month, a quarter's for "
+                                    "the quarter, the year-end ranking for the year); null when none was issued for it.")
 
 
 class PublicationUseSerializer(serializers.Serializer):
@@ -247,8 +251,18 @@ class SheetRowSerializer(serializers.Serializer):
     by_publication = PublicationUseSerializer(many=True)
 
 
+class SheetColumnSerializer(serializers.Serializer):
+    level = serializers.CharField()
+    level_label = serializers.CharField()
+    ptype_id = serializers.IntegerField()
+    ptype_name = serializers.CharField()
+
+
 class SheetSerializer(serializers.Serializer):
     period = FiguresPeriodSerializer()
+    columns = SheetColumnSerializer(many=True, help_text="The publications and levels the sheet's units were adopted "
+                                    "in this month (分刊物、分层级采用): the whole sheet's, the same on every page; a "
+                                    "row's `by_publication` holds its uses among them.")
     count = serializers.IntegerField(help_text="Units on the sheet, on every page.")
     next = serializers.URLField(allow_null=True, help_text="The next page (`page=`), or null.")
     previous = serializers.URLField(allow_null=True, help_text="The previous page, or null.")
@@ -400,10 +414,11 @@ class RuleSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if not live:
             for row in rows:
                 row["rank"] = None
-            issued = selectors.published_ranking(request.user, ruleset)
+            issued = selectors.published_ranking(request.user, period)  # for exactly this period, as the page
             if issued:
                 bulletin = issued["bulletin"]
                 published = {"bulletin": bulletin.pk, "title": bulletin.title, "issued_at": bulletin.issued_at,
+                             "first_month": bulletin.first_month, "last_month": bulletin.last_month,
                              "groups": issued["groups"]}
         return Response(RankingSerializer({"period": _period_data(period), "live": live, "rows": rows,
                                            "published": published}).data)
@@ -428,13 +443,16 @@ class RuleSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             labels = group_labels(ruleset.office.level)
             rows = [{**row, "group_label": labels.get(row["group"], row["group"]), "zeroed": row["zeroed_months"] > 0,
                      "by_publication": uses.get(row["unit_id"], [])} for row in rows]
-            return SheetSerializer({"period": _period_data(period), "count": paginator.page.paginator.count,
+            columns = [{**column, "level_label": Level(column["level"]).label}
+                       for column in selectors.sheet_publication_columns(period, unit_ids=seen)]
+            return SheetSerializer({"period": _period_data(period), "columns": columns,
+                                    "count": paginator.page.paginator.count,
                                     "next": paginator.get_next_link(), "previous": paginator.get_previous_link(),
                                     "rows": rows}).data
 
         # Kept like the page's table (infohub.listcache) until a pricing run of the rule set changes its figures.
         return Response(listcache.rendered(
-            "assessment-sheet-api-v2", [selectors.figures_scope_name(ruleset), listcache.NAMES],
+            "assessment-sheet-api-v3", [selectors.figures_scope_name(ruleset), listcache.NAMES],
             (ruleset.pk, period.first_month, "live" if seen is None else tuple(sorted(seen)), request.get_host(),
              *listcache.reader_key(request)), answer))
 

@@ -13,7 +13,8 @@ and DejaVu Sans glyph by glyph.
 
 Chart functions (shapes in their docstrings):
 * `adoptions_per_month(rows)` — stacked bars of adoptions per month by the adopting office's level;
-* `ranking_bars(rows, highlight=…, top=…)` — one group's scores as horizontal bars, the top N and the viewer's unit;
+* `ranking_bars(rows, highlight=…, top=…)` — one group's scores as horizontal bars, the top N and the viewer's unit
+  (`worth_drawing(rows)`: not when every score is 0 — the chart then only says so);
 * `on_time_rate(rows)` — emergency reports on time vs late per month, and the on-time rate;
 * `against_median(rows, unit_name=…)` — a unit's points per month against its group's median.
 """
@@ -198,6 +199,12 @@ def adoptions_per_month(rows: Iterable[Mapping], *, title: str | None = None) ->
     return Chart(figure, title, description)
 
 
+def worth_drawing(rows: Iterable[Mapping]) -> bool:
+    """Whether a group's ranking bars would show anything: some unit's score is not 0. Bars of nothing but zeros draw
+    an empty axis (0.00–0.12) that reads as if there were figures; pages show a note instead."""
+    return any(_number(row.get("score")) for row in rows)
+
+
 def ranking_bars(rows: Iterable[Mapping], *, highlight: int | None = None, top: int = 15,
                  title: str | None = None) -> Chart:
     """One group's ranking as horizontal bars, best at the top: the first `top` units and, if it is further down, the
@@ -218,6 +225,9 @@ def ranking_bars(rows: Iterable[Mapping], *, highlight: int | None = None, top: 
         if not shown:
             _empty(axes, _("No units ranked in this period."))
             return Chart(figure, title)
+        if not worth_drawing(rows):  # a document asking for the chart anyway gets the note, not a bare axis
+            _empty(axes, _("Every unit of the group scored 0."))
+            return Chart(figure, title, _("Every unit of the group scored 0."))
         scores = [_number(row.get("score")) for row in shown]
         y = list(range(len(shown)))
         is_mine = [highlight is not None and row.get("unit_id") == highlight for row in shown]

@@ -514,6 +514,31 @@ def adopted_by_publication(period: Period, *, unit_ids) -> list[dict]:
     return sorted(rows, key=lambda row: (row["unit_id"], levels.index(row["level"]), row["ptype_name"]))
 
 
+def sheet_publication_columns(period: Period, *, unit_ids) -> list[dict]:
+    """The monthly sheet's "adopted by publication and level" columns for the whole sheet — every publication and
+    adopting level in which any unit of `unit_ids` (None: every unit of the rule set) has a current ADOPTED ledger row
+    in the period — so every page of the sheet (the page's and the API's) has the same columns, whichever units it
+    holds. Shape: [{"level", "ptype_id", "ptype_name"}], top-down by level, then by publication name."""
+    if unit_ids is not None:
+        unit_ids = list(unit_ids)
+        if not unit_ids:
+            return []
+    sql = """
+        SELECT DISTINCT c.office_level, c.ptype_id, p.name
+        FROM assessment_entry e
+        JOIN publications_credit c ON c.id = e.cause_id
+        JOIN publications_publicationtype p ON p.id = c.ptype_id
+        WHERE e.ruleset_id = %s AND e.superseded_by_id IS NULL AND e.month BETWEEN %s AND %s AND e.fact = %s
+          AND e.cause_type_id = %s AND (%s::bigint[] IS NULL OR e.unit_id = ANY(%s::bigint[]))
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [period.ruleset.pk, period.first_month, period.last_month, Fact.ADOPTED,
+                             ContentType.objects.get_for_model(Credit).pk, unit_ids, unit_ids])
+        rows = [{"level": level, "ptype_id": ptype_id, "ptype_name": name} for level, ptype_id, name in cursor.fetchall()]
+    levels = list(Level.values)
+    return sorted(rows, key=lambda row: (levels.index(row["level"]), row["ptype_name"], row["ptype_id"]))
+
+
 def person_stats(period: Period, *, unit_ids) -> list[dict]:
     """Per unit and person over the period (SPEC §9 "per person"): `filed` — items they filed that were signed off and
     sent (submitted_at in the period, Asia/Shanghai months; the engine's FILED facts); `signed_off` — items of the unit they signed off (the audit log's item.signoff);
@@ -694,18 +719,34 @@ def causes_of(user, entries) -> dict[int, Cause]:
             or Cause(entry.get_fact_display()) for entry in entries}
 
 
-def published_ranking(user, ruleset: RuleSet) -> dict | None:
-    """The ranking as the office last issued it (SPEC §9: a unit sees "its group's ranking as the office publishes
-    it"): the latest issued 通报 of `ruleset` that `user` may see (the access rule on Bulletin), its period and its
-    ranking tables as kept in `Bulletin.figures`. Shape: {"bulletin": Bulletin, "groups": [{"group": str, "rows":
-    [{"unit_id", "unit_name", "score", "rank", …}]}]}, or None when nothing is issued (or visible) yet."""
+def _issued(user, ruleset: RuleSet) -> QuerySet:
     from .models import Bulletin
 
-    issued = access.visible(user, Bulletin.objects.filter(ruleset=ruleset, state=Bulletin.State.ISSUED))
-    bulletin = issued.order_by("-issued_at", "-pk").first()
+    return access.visible(user, Bulletin.objects.filter(ruleset=ruleset, state=Bulletin.State.ISSUED))
+
+
+def published_ranking(user, period: Period) -> dict | None:
+    """The ranking as the office issued it for `period` (SPEC §9: a unit sees "its group's ranking as the office
+    publishes it"): the latest issued 通报 of the period's rule set that `user` may see (the access rule on Bulletin)
+    whose months are exactly the period's — a month's 通报 for that month, a quarter's for the quarter, the year-end
+    ranking for the year (or the same months asked as custom months); never one of another period shown as if it were
+    this one's. The pages and the API both ask here. Shape: {"bulletin": Bulletin, "groups": [{"group": str, "rows":
+    [{"unit_id", "unit_name", "score", "rank", …}]}]}, or None when nothing is issued (or visible) for the period."""
+    bulletin = (_issued(user, period.ruleset).filter(first_month=period.first_month, last_month=period.last_month)
+                .order_by("-issued_at", "-pk").first())
     if bulletin is None:
         return None
     return {"bulletin": bulletin, "groups": figures_ranking(bulletin.figures)}
+
+
+def issued_rankings(user, ruleset: RuleSet) -> list[dict]:
+    """The periods for which the office issued a ranking that `user` may see, latest issue first: [{"bulletin":
+    Bulletin, "period": Period}] (what a page offers when the period asked has none; one per period, its latest)."""
+    found: dict[tuple, dict] = {}
+    for bulletin in _issued(user, ruleset).order_by("-issued_at", "-pk").defer("figures"):
+        found.setdefault((bulletin.first_month, bulletin.last_month), {
+            "bulletin": bulletin, "period": Period(ruleset, bulletin.first_month, bulletin.last_month)})
+    return list(found.values())
 
 
 def figures_ranking(figures) -> list[dict]:

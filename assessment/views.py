@@ -125,7 +125,11 @@ def overview(request, pk):
     if not live:
         for row in rows:  # a unit's own people see where it stands only as the office published it
             row["rank"] = None
-    published = None if live else selectors.published_ranking(request.user, ruleset)
+    # the ranking as issued for exactly this period (a month's 通报 is no ranking of the year); else where one was
+    published = None if live else selectors.published_ranking(request.user, period)
+    issued = [] if live or published else [
+        {**found, "pq_string": urlencode(periods.query_of(found["period"])),
+         "label": periods.describe(found["period"])} for found in selectors.issued_rankings(request.user, ruleset)]
     labels = group_labels(ruleset.office.level)
     groups = []
     # the ranked groups, then the units of the jurisdiction not ranked at the office's level (figures, no rank)
@@ -134,20 +138,23 @@ def overview(request, pk):
         if not members or (only and group != only):
             continue
         ranked = group in RANKED_GROUPS
+        # bars of a group scoring nothing (every score 0) would only draw an empty axis: a note says so instead
+        drawn = live and ranked and charts.worth_drawing(members)
         chart = charts.ranking_bars(members, top=15, title=_("%(group)s: ranking by score") % {
-            "group": labels.get(group, group)}) if live and ranked else None
+            "group": labels.get(group, group)}) if drawn else None
         # a province's groups run to thousands of units: the first rows here, every row a page at a time in the group
         page = Paginator(members, GROUP_PAGE).get_page(params.page(request.GET.get("page")) if only else 1)
         groups.append({"group": group, "label": labels.get(group, group), "ranked": ranked, "rows": page.object_list,
                        "page": page, "more": not only and page.has_next(), "count": len(members),
-                       "chart": _svg(chart) if chart else None})
+                       "chart": _svg(chart) if chart else None, "all_zero": live and ranked and not drawn})
     _mark_behind(period, [row for table in groups for row in table["rows"]])
     mine = set(unit_ids_where(request.user))
     if published:
         for table in published["groups"]:
             table["label"] = table["label"] or labels.get(table["group"], table["group"])
             highlight = next((row.get("unit_id") for row in table["rows"] if row.get("unit_id") in mine), None)
-            table["chart"] = _svg(charts.ranking_bars(
+            table["all_zero"] = not charts.worth_drawing(table["rows"])
+            table["chart"] = None if table["all_zero"] else _svg(charts.ranking_bars(
                 table["rows"], highlight=highlight, top=15, title=_("%(group)s: ranking as issued") % {
                     "group": table["label"]}))
             table["mine"] = mine
@@ -159,7 +166,7 @@ def overview(request, pk):
         unit = Unit.objects.get(pk=own[0]["unit_id"])
         median_chart = _svg(charts.against_median(selectors.against_median(period, unit), unit_name=unit.name))
     context.update({
-        "groups": groups, "published": published, "levels": LEVELS, "level_labels": charts.level_labels(),
+        "groups": groups, "published": published, "issued": issued, "levels": LEVELS, "level_labels": charts.level_labels(),
         "adoptions_chart": _svg(charts.adoptions_per_month(selectors.adoptions_by_month(period, unit_ids=seen))),
         "on_time_chart": _svg(charts.on_time_rate(selectors.on_time_by_month(
             period.first_month, period.last_month, unit_ids=seen, ruleset=ruleset))),
@@ -191,24 +198,24 @@ def sheet(request, pk):
         page = Paginator(selectors.monthly_sheet(ruleset, month, unit_ids=seen), SHEET_PAGE).get_page(
             params.page(request.GET.get("page")))
         rows = list(page.object_list)
+        # the columns are the whole sheet's (every unit seen, this month), so each page has the same header
+        columns = selectors.sheet_publication_columns(period, unit_ids=seen)
         uses = selectors.adopted_by_publication(period, unit_ids=[row["unit_id"] for row in rows])
-        columns = sorted({(use["level"], use["ptype_id"], use["ptype_name"]) for use in uses},
-                         key=lambda c: (list(Level.values).index(c[0]), c[2]))
         cells = {(use["unit_id"], use["level"], use["ptype_id"]): use for use in uses}
         for row in rows:
-            row["by_publication"] = [{"level": level, "ptype_id": ptype,
-                                      "use": cells.get((row["unit_id"], level, ptype))}
-                                     for level, ptype, _name in columns]
+            row["by_publication"] = [{"level": c["level"], "ptype_id": c["ptype_id"],
+                                      "use": cells.get((row["unit_id"], c["level"], c["ptype_id"]))}
+                                     for c in columns]
         return render_to_string("assessment/_sheet_table.html", {
             **context, "rows": rows, "page": page,
-            "columns": [{"level": level, "level_label": Level(level).label, "ptype_id": ptype, "name": name}
-                        for level, ptype, name in columns],
+            "columns": [{"level": c["level"], "level_label": Level(c["level"]).label, "ptype_id": c["ptype_id"],
+                         "name": c["ptype_name"]} for c in columns],
             "year_query": {"period": "custom", "from": f"{month:%Y}-01", "to": f"{month:%Y-%m}"}}, request=request)
 
     # The table is kept (infohub.listcache) until a pricing run of the rule set changes its figures: a sheet is asked
     # for again and again between the runs, and drawing it is most of the page's cost.
     context["table"] = mark_safe(listcache.rendered(
-        "assessment-sheet-v2", [selectors.figures_scope_name(ruleset), listcache.NAMES],
+        "assessment-sheet-v3", [selectors.figures_scope_name(ruleset), listcache.NAMES],
         (ruleset.pk, month, "live" if seen is None else tuple(sorted(seen)), *listcache.reader_key(request)), table))
     return render(request, "assessment/sheet.html", context)
 

@@ -332,14 +332,15 @@ def test_the_figures_pages_show_a_unit_the_ranking_as_issued(world, django_captu
     from assessment import selectors
 
     bulletin = _ready(world, django_capture_on_commit_callbacks)
-    assert selectors.published_ranking(world.clerk, world.ruleset) is None  # not issued: nothing published
+    period = selectors.Period(world.ruleset, bulletin.first_month, bulletin.last_month)  # what it was issued for
+    assert selectors.published_ranking(world.clerk, period) is None  # not issued: nothing published
     _issue(world, bulletin, django_capture_on_commit_callbacks)
-    published = selectors.published_ranking(world.clerk, world.ruleset)
+    published = selectors.published_ranking(world.clerk, period)
     assert published["bulletin"].pk == bulletin.pk
     districts = published["groups"][0]
     assert [(r["unit_name"], r["rank"], r["score"]) for r in districts["rows"]][:2] == [
         ("东湖区委办公室", 1, "59.00"), ("南山县委办公室", 2, "0.00")]
-    assert selectors.published_ranking(world.unnamed_clerk, world.ruleset) is None  # not named: not sent to it
+    assert selectors.published_ranking(world.unnamed_clerk, period) is None  # not named: not sent to it
 
 
 def test_the_docx_prints_as_pdf_with_its_number_title_and_tables_in_embedded_cjk_fonts(figures, tmp_path):
