@@ -22,13 +22,19 @@ from .models import Bulletin
 class BulletinSerializer(serializers.ModelSerializer):
     office_name = serializers.CharField(source="office.name", read_only=True)
     downloads = serializers.SerializerMethodField()
+    corrects_number_label = serializers.SerializerMethodField()
 
     class Meta:
         model = Bulletin
         fields = ["id", "title", "kind", "ruleset", "office", "office_name", "first_month", "last_month", "state",
                   "progress", "stage", "error", "year", "number", "number_label", "docx_sha256", "xlsx_sha256",
-                  "requested_by", "requested_at", "generated_at", "issued_by", "issued_at", "downloads"]
+                  "requested_by", "requested_at", "generated_at", "issued_by", "issued_at", "corrects",
+                  "corrects_number_label", "correction_reason", "downloads"]
         read_only_fields = fields
+
+    def get_corrects_number_label(self, bulletin) -> str | None:
+        """The number (文号) of the issued bulletin this one corrects (更正); null for no correction."""
+        return bulletin.corrects.number_label if bulletin.corrects_id else None
 
     def get_downloads(self, bulletin) -> dict[str, str]:
         """{"docx": url, "xlsx": url} of the files made (none while queued or being generated)."""
@@ -51,9 +57,18 @@ class BulletinRequestSerializer(serializers.Serializer):
     period = serializers.IntegerField(required=False, min_value=1, max_value=12,
                                       help_text="The month (1–12) of a monthly bulletin, the quarter (1–4) of a "
                                                 "quarterly one; not for the year-end ranking.")
+    correction = serializers.BooleanField(
+        required=False, default=False,
+        help_text="A correction (更正) of the bulletin issued for this period; a period already issued is refused "
+                  "(409) without it.")
+    correction_reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="",
+                                              help_text="Why the issued bulletin is corrected (required with "
+                                                        "`correction`); printed in the correction.")
 
     def validate(self, data):
         kind, period = data["kind"], data.get("period")
+        if data.get("correction") and not data.get("correction_reason", "").strip():
+            raise serializers.ValidationError({"correction_reason": [_("Say why the issued bulletin is corrected.")]})
         if kind == Bulletin.Kind.MONTHLY and period is None:
             raise serializers.ValidationError({"period": [_("A monthly bulletin needs its month (1–12).")]})
         if kind == Bulletin.Kind.QUARTERLY and (period is None or period > 4):
@@ -104,7 +119,8 @@ class BulletinViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def retrieve(self, request, *args, **kwargs):
         return Response(BulletinDetailSerializer(self.get_object()).data)
 
-    @extend_schema(summary="Ask for a bulletin (made by a worker; asking again for the same period gives the same one)",
+    @extend_schema(summary="Ask for a bulletin (made by a worker; asking again for the same period gives the same one; "
+                           "a period issued already only as a correction, with its reason)",
                    request=BulletinRequestSerializer, responses={202: BulletinSerializer, **ERRORS})
     def create(self, request):
         body = BulletinRequestSerializer(data=request.data)
@@ -113,7 +129,8 @@ class BulletinViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         ruleset = bulletins.ruleset_for(request.user, data["ruleset"])
         first, last = bulletin_figures.period_of(data["kind"], ruleset.year, data.get("period"))
         bulletin = bulletins.bulletin_request(ruleset=ruleset, kind=data["kind"], first_month=first, last_month=last,
-                                              actor=request.user)
+                                              actor=request.user,
+                                              correction_reason=data["correction_reason"] if data["correction"] else "")
         return Response(BulletinSerializer(bulletins.bulletin_for(request.user, bulletin.pk)).data,
                         status=status.HTTP_202_ACCEPTED)
 

@@ -190,8 +190,10 @@ def _totals_text(figures: dict) -> str:
     adopted = "、".join(f"{figures['level_labels'][lv]}采用{t[f'adopted_{lv}']}条" for lv in levels
                        if t.get(f"adopted_{lv}"))
     adopted = f"（其中{adopted}）" if adopted else ""
+    # no rate without filings (it used to read "采用率为—"): the clause is left out
+    rate = f"，采用率为{_percent(t['adopted'], t['filed'])}" if t["filed"] else ""
     text = (f"{figures['period_label']}，{figures['scope']}纳入考核的{t['units']}家单位共报送信息{t['filed']}条，"
-            f"被采用{t['adopted']}条{adopted}，采用率为{_percent(t['adopted'], t['filed'])}；"
+            f"被采用{t['adopted']}条{adopted}{rate}；"
             f"信息获领导批示{t['instructions']}件次；完成{office}约稿{t['topics_answered']}篇次，"
             f"未按要求报送约稿{t['topics_ignored']}篇次。")
     counts = figures.get("lapse_counts") or {}
@@ -201,6 +203,38 @@ def _totals_text(figures: dict) -> str:
     else:
         text += "紧急信息报送未发生迟报、漏报、误报、瞒报问题。"
     return text
+
+
+def _correction_text(correction: dict) -> str:
+    """本通报是对2026年12月1日印发的《关于……的通报》（临办通〔2026〕1号）的更正。更正原因：……。原通报作废，以本通报为准。"""
+    when = f"{date_label(dt.date.fromisoformat(correction['date']))}印发的" if correction.get("date") else ""
+    reason = (correction.get("reason") or "").strip().rstrip("。．.")
+    return (f"本通报是对{when}《{correction['title']}》（{correction['number_label']}）的更正。"
+            f"{f'更正原因：{reason}。' if reason else ''}原通报作废，以本通报为准。")
+
+
+def _months_text(isos: Sequence[str]) -> str:
+    return "、".join(f"{dt.date.fromisoformat(iso).month}月" for iso in isos)
+
+
+def _quota_text(figures: dict) -> str:
+    """What is true of the quotas when nobody is below them: the rule set sets none; none was assessed in the period
+    (before the month the rules took effect, or a month not yet over and priced) — saying which; or the units under a
+    quota met it in the months assessed. Bulletins made before the figures held `quota` say what they said."""
+    quota = figures.get("quota")
+    if quota is None:
+        return "各单位均完成了规定的信息报送任务。"
+    if not quota["rules"]:
+        return "本考核办法未规定信息报送定额，本期不考核定额完成情况。"
+    if not quota["assessed"]:
+        start = dt.date.fromisoformat(quota["from"])
+        if dt.date.fromisoformat(figures["last_month"]) < start:
+            return f"考核办法规定的信息报送定额自{start.year}年{start.month}月起考核，本期未考核定额完成情况。"
+        return "信息报送定额在每月结束后考核，本期尚未考核定额完成情况。"
+    text = f"{_months_text(quota['assessed'])}，实行报送定额的单位均完成了规定的信息报送任务"
+    if quota["not_assessed"]:
+        text += f"（{_months_text(quota['not_assessed'])}未考核定额）"
+    return text + "。"
 
 
 def _day(iso: str) -> str:
@@ -248,6 +282,8 @@ def build(figures: dict, *, charts: bool = True, progress: Progress = lambda sta
     run(title, figures["title"], XIAOBIAOSONG, ERHAO)
     if addressees := _addressees(figures):
         _body(document, addressees, indent=0)
+    if correction := figures.get("correction"):
+        _body(document, _correction_text(correction))
     _body(document, f"现将{figures['period_label']}{figures['scope']}{figures['system']}信息工作"
                     f"{'考评结果' if figures['kind'] == 'yearly' else '情况'}通报如下。")
 
@@ -258,8 +294,10 @@ def build(figures: dict, *, charts: bool = True, progress: Progress = lambda sta
     _heading(document, f"{next(section)}、总体情况")
     _body(document, _totals_text(figures))
     if charts:
-        _picture(document, _draw(drawing.adoptions_per_month(figures["monthly"], title="各月信息采用情况")))
-        _caption(document, f"图{next(figure_no)}　{figures['period_label']}各月信息采用情况")
+        # "各月" only where there are months to compare: a month's bulletin draws one
+        each = "各月" if len(figures["monthly"]) > 1 else ""
+        _picture(document, _draw(drawing.adoptions_per_month(figures["monthly"], title=f"{each}信息采用情况")))
+        _caption(document, f"图{next(figure_no)}　{figures['period_label']}{each}信息采用情况")
         if any(row["on_time"] + row["late"] for row in figures["on_time"]):
             _picture(document, _draw(drawing.on_time_rate(figures["on_time"], title="紧急信息按时报送情况")))
             _caption(document, f"图{next(figure_no)}　{figures['period_label']}紧急信息按时报送情况")
@@ -304,7 +342,7 @@ def build(figures: dict, *, charts: bool = True, progress: Progress = lambda sta
                ([r["unit"], _n(r["months"]), r["basis"] or "—", _n(r["points"])] for r in figures["below_quota"]),
                [5, 1.6, 6, 1.4], aligns=["left", "center", "left", "center"])
     else:
-        _body(document, "各单位均完成了规定的信息报送任务。")
+        _body(document, _quota_text(figures))
 
     _heading(document, f"{next(section)}、未报送信息的单位")
     if figures["filed_nothing"]:

@@ -74,10 +74,15 @@ def system_of(office: Unit) -> str:
     return {Unit.Kind.COMMITTEE_OFFICE: "党委", Unit.Kind.GOVERNMENT_OFFICE: "政府"}.get(office.kind, "")
 
 
-def title_of(kind: str, first_month: dt.date, office: Unit) -> str:
-    """关于2026年第三季度全市党委信息工作情况的通报; the year-end ranking: 关于2026年度全市党委信息工作考评结果的通报."""
+CORRECTION_MARK = "（更正）"
+
+
+def title_of(kind: str, first_month: dt.date, office: Unit, *, correction: bool = False) -> str:
+    """关于2026年第三季度全市党委信息工作情况的通报; the year-end ranking: 关于2026年度全市党委信息工作考评结果的通报; a
+    correction of an issued one ends with （更正）."""
     what = "考评结果" if kind == Bulletin.Kind.YEARLY else "情况"
-    return f"关于{period_label(kind, first_month)}{SCOPES.get(office.level, '')}{system_of(office)}信息工作{what}的通报"
+    title = f"关于{period_label(kind, first_month)}{SCOPES.get(office.level, '')}{system_of(office)}信息工作{what}的通报"
+    return title + CORRECTION_MARK if correction else title
 
 
 def levels_shown(office_level: str) -> list[str]:
@@ -114,38 +119,48 @@ def _s(value) -> str | None:
     return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
 
 
-def collect(ruleset: RuleSet, kind: str, first_month: dt.date, last_month: dt.date) -> dict:
+def collect(ruleset: RuleSet, kind: str, first_month: dt.date, last_month: dt.date, *,
+            corrects: Bulletin | None = None, correction_reason: str = "") -> dict:
     """Every table a 通报 of `ruleset` over the months `first_month`–`last_month` shows, as JSON-ready data.
 
     Keys: version, kind, kind_label, ruleset {id, name, year}, office {id, name, level}, masthead, prefix, issuer,
     first_month, last_month, period_label, title, scope, levels [adopting levels shown], level_labels, year_cap,
     number_label, date, totals {units, filed, adopted, adopted_<level>…, instructions, topics_answered,
     topics_ignored, lapses, points}, groups [{group, label, rows: [ranking row]}], praised, criticised, below_quota,
-    filed_nothing, lapses, lapse_counts {kind: n}, annex, monthly, on_time. A ranking row: unit_id, unit, rank, the
-    counts of selectors.COUNTS, the points of selectors.POINTS, score, rate, voids_award, zeroed (and unit_name, as
+    filed_nothing, quota {…: `_quota`}, lapses, lapse_counts {kind: n}, annex, monthly, on_time, correction (None, or
+    {number_label, title, date, reason} of the issued bulletin this one corrects). A ranking row: unit_id, unit, rank,
+    the counts of selectors.COUNTS, the points of selectors.POINTS, score, rate, voids_award, zeroed (and unit_name, as
     selectors.ranking names it)."""
     office = ruleset.office
     period = selectors.Period(ruleset, first_month, last_month)
     head = letterhead_of(office)
     groups = _groups(period, office.level)
+    lapses = _lapses(period)
+    correction = None
+    if corrects is not None:
+        correction = {"number_label": corrects.number_label, "title": corrects.title,
+                      "date": timezone.localdate(corrects.issued_at).isoformat() if corrects.issued_at else None,
+                      "reason": correction_reason}
     figures = {
         "version": VERSION, "kind": kind, "kind_label": KIND_LABELS[kind],
         "ruleset": {"id": ruleset.pk, "name": ruleset.name, "year": ruleset.year},
         "office": {"id": office.pk, "name": office.name, "level": office.level},
         **head,
         "first_month": first_month.isoformat(), "last_month": last_month.isoformat(),
-        "period_label": period_label(kind, first_month), "title": title_of(kind, first_month, office),
+        "period_label": period_label(kind, first_month),
+        "title": title_of(kind, first_month, office, correction=corrects is not None), "correction": correction,
         "scope": SCOPES.get(office.level, ""), "system": system_of(office),
         "levels": levels_shown(office.level), "level_labels": {str(k): v for k, v in LEVEL_LABELS.items()},
         "year_cap": _s(ruleset.year_cap),
         "number_label": UNNUMBERED, "date": timezone.localdate().isoformat(),
         "totals": _totals(period),
         "groups": groups,
-        **_praise_and_criticism(groups),
+        **_praise_and_criticism(groups, lapses),
         "below_quota": _below_quota(period),
+        "quota": _quota(ruleset, first_month, last_month),
         "filed_nothing": [{"unit_id": row["unit_id"], "unit": row["unit"], "group_label": group["label"]}
                           for group in groups for row in group["rows"] if row["filed"] == 0],
-        "lapses": _lapses(period),
+        "lapses": lapses,
         "annex": _annex(period, office.level),
         "monthly": _monthly(period),
         "on_time": _on_time(office, first_month, last_month),
@@ -186,15 +201,29 @@ def _totals(period: selectors.Period) -> dict:
     return totals
 
 
-def _praise_and_criticism(groups: list[dict]) -> dict:
-    """The units praised (the first `PRAISED_PER_GROUP` ranks of each group, with points, and still eligible for
-    awards) and criticised (the last `CRITICISED_PER_GROUP` of each group, not praised nor tied with a unit above them,
-    and every unit whose award eligibility a lapse voided or whose year was zeroed), each with the reason printed."""
+def _praise_and_criticism(groups: list[dict], lapses: list[dict] = ()) -> dict:
+    """The units praised and criticised, each with the reason printed.
+
+    Praised (通报表扬): the first `PRAISED_PER_GROUP` ranks of each group that filed information in the period and
+    scored (points above 0), still eligible for awards and with their year not zeroed. A unit that filed nothing is
+    not praised whatever its points (SPEC §9: the 通报 names "units that filed nothing" — a unit cannot be praised for
+    its information work and listed among them in one document; points from adjustments alone are no information
+    work).
+
+    Criticised (通报批评): the last `CRITICISED_PER_GROUP` of each group, not praised nor tied with a unit above them,
+    and every unit whose award eligibility a lapse voided or whose year was zeroed. The lapse is named by the kinds
+    that occurred (`lapses`: the period's, bulletin_figures._lapses — "发生误报", not "误报、瞒报等")."""
+    voiding: dict[int, list[str]] = {}
+    for lapse in lapses:
+        if lapse.get("voids_award", True):
+            kinds = voiding.setdefault(lapse["unit_id"], [])
+            if lapse["kind_label"] not in kinds:
+                kinds.append(lapse["kind_label"])
     praised, criticised = [], []
     for group in groups:
         rows = group["rows"]
         top = [r for r in rows if r["rank"] <= PRAISED_PER_GROUP and Decimal(r["score"]) > 0
-               and not r["voids_award"] and not r["zeroed"]]
+               and r.get("filed", 1) > 0 and not r["voids_award"] and not r["zeroed"]]
         praised += [{"unit_id": r["unit_id"], "unit": r["unit"], "group_label": group["label"], "rank": r["rank"],
                      "score": r["score"]} for r in top]
         named = {r["unit_id"] for r in top}
@@ -213,7 +242,9 @@ def _praise_and_criticism(groups: list[dict]) -> dict:
             if r in foot:
                 reasons.append(f"得分排名靠后（第{r['rank']}名，共{count}家）")
             if r["voids_award"]:
-                reasons.append("发生误报、瞒报等问题，取消评先评优资格")
+                kinds = [k for k in LAPSE_LABELS.values() if k in voiding.get(r["unit_id"], ())]
+                what = f"发生{'、'.join(kinds)}" if kinds else "紧急信息报送出现问题"
+                reasons.append(f"{what}，取消评先评优资格")
             if r["zeroed"]:
                 reasons.append("多次未按要求报送约稿信息，全年得分清零")
             if reasons:
@@ -247,6 +278,35 @@ def _below_quota(period: selectors.Period) -> list[dict]:
              "basis": r["basis"]} for r in rows]
 
 
+def _quota(ruleset: RuleSet, first_month: dt.date, last_month: dt.date) -> dict:
+    """Whether the period's quotas were assessed, month by month, so the 通报 says what is true of them: {"rules":
+    whether the rule set prices quotas at all, "assessed": the months of the period whose quotas the ledger holds,
+    "not_assessed": the others, "from": the first month a quota is owed (RuleSet.quota_from)}. A month's quota is
+    assessed when the rule set has a quota rule, the month is on or after the month it took effect (施行日期), and a
+    pricing run finished after the month was over (Beijing time) priced it — the engine charges quotas for months
+    already over only (assessment.pricing). One statement at most."""
+    from .models import Pricing, Rule
+
+    months = selectors.months_of(first_month, last_month)
+    rules = Rule.objects.filter(ruleset=ruleset, fact=Fact.QUOTA, quota__isnull=False).exists()
+    assessed = []
+    if rules:
+        tz = timezone.get_default_timezone()
+        owed = [m for m in months if m >= ruleset.quota_from]
+        if owed:
+            runs = list(Pricing.objects.filter(ruleset=ruleset, state=Pricing.State.DONE, first_month__lte=owed[-1],
+                                               last_month__gte=owed[0]).values_list("first_month", "last_month",
+                                                                                    "finished_at"))
+            for month in owed:
+                end = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+                ended = timezone.make_aware(dt.datetime.combine(end, dt.time()), tz)
+                if any(lo <= month <= hi and done and done >= ended for lo, hi, done in runs):
+                    assessed.append(month)
+    return {"rules": rules, "assessed": [m.isoformat() for m in assessed],
+            "not_assessed": [m.isoformat() for m in months if m not in assessed],
+            "from": ruleset.quota_from.isoformat()}
+
+
 def _lapses(period: selectors.Period) -> list[dict]:
     """Every 迟报 / 漏报 / 误报 / 瞒报 the ledger priced in the period, named: the unit, the event (the report's title, or
     what the chase said was known), its kind, when it was recorded and the points it cost. One statement."""
@@ -258,14 +318,15 @@ def _lapses(period: selectors.Period) -> list[dict]:
                       event=Coalesce(F("item__title"), Subquery(lapse.annotate(s=Substr("chase__summary", 1, 60))
                                                                 .values("s")[:1]),
                                      Subquery(lapse.annotate(s=Substr("reason", 1, 60)).values("s")[:1])))
-            .values("unit_id", "kind", "recorded", "event", "points", "occurred_at", unit_name=F("unit__name"))
+            .values("unit_id", "kind", "recorded", "event", "points", "occurred_at", "voids_award",
+                    unit_name=F("unit__name"))
             .order_by("occurred_at", "pk"))
     out = []
     for r in rows:
         when = timezone.localtime(r["recorded"] or r["occurred_at"]).date()
         out.append({"unit_id": r["unit_id"], "unit": r["unit_name"], "kind": r["kind"] or "",
                     "kind_label": LAPSE_LABELS.get(r["kind"], "迟报"), "event": r["event"] or "",
-                    "date": when.isoformat(), "points": _s(r["points"])})
+                    "date": when.isoformat(), "points": _s(r["points"]), "voids_award": r["voids_award"]})
     return out
 
 

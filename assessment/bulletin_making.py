@@ -8,11 +8,12 @@ from __future__ import annotations
 import hashlib
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from infohub import access
 from infohub.models import Role, RoleAssignment, User
@@ -82,7 +83,8 @@ def bulletin_generate(bulletin_id: int) -> None:
 
 def _generate(bulletin_id: int) -> None:
     with transaction.atomic():
-        bulletin = (Bulletin.objects.select_for_update(skip_locked=True).select_related("ruleset__office")
+        bulletin = (Bulletin.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("ruleset__office", "corrects")
                     .filter(pk=bulletin_id, state__in=(Bulletin.State.QUEUED, Bulletin.State.RUNNING)).first())
         if bulletin is None:
             return
@@ -93,7 +95,8 @@ def _generate(bulletin_id: int) -> None:
         bulletin.save(update_fields=["state", "started_at", "progress", "stage"])
     pk = bulletin.pk
     try:
-        figures = bulletin_figures.collect(bulletin.ruleset, bulletin.kind, bulletin.first_month, bulletin.last_month)
+        figures = bulletin_figures.collect(bulletin.ruleset, bulletin.kind, bulletin.first_month, bulletin.last_month,
+                                           corrects=bulletin.corrects, correction_reason=bulletin.correction_reason)
         _progress(pk, 30, "正在生成Word文件")
         steps = iter(range(35, 75, 5))
         docx = bulletin_docx.build(figures, progress=lambda stage: _progress(
@@ -166,6 +169,11 @@ def _issue_progress(pk: int, progress: int, stage: str) -> None:
     cache.set(_issue_progress_key(pk), (progress, stage[:60]), ISSUE_PROGRESS_SECONDS)
 
 
+def clear_issue_progress(pk: int) -> None:
+    """Forget the steps a worker reported (it finished, or died and its issue is sent again)."""
+    cache.delete(_issue_progress_key(pk))
+
+
 def issue_progress(bulletin: Bulletin) -> Bulletin:
     """The bulletin with the progress and stage of its issue as the worker reports them (one cache read while it is
     being issued; nothing otherwise)."""
@@ -218,19 +226,23 @@ def bulletin_issue_finish(bulletin_id: int) -> None:
         _issue(bulletin_id)
     finally:
         _release(bulletin_id)
-        cache.delete(_issue_progress_key(bulletin_id))
+        clear_issue_progress(bulletin_id)
 
 
 def _issue(pk: int) -> None:
     saved: list = []
     try:
         with transaction.atomic():
-            bulletin = (Bulletin.objects.select_for_update(of=("self",)).select_related("office", "issued_by")
+            bulletin = (Bulletin.objects.select_for_update(of=("self",)).select_related("office", "issued_by", "ruleset")
                         .filter(pk=pk, state=Bulletin.State.ISSUING).first())
             if bulletin is None:
                 return
-            if repriced_after_generation(bulletin):
-                raise _Refused("该期间在通报生成后已重新计分，请重新生成后再印发。")
+            from . import bulletins  # the one rule of the request and the page (bulletins imports this module)
+
+            with translation.override(settings.LANGUAGE_CODE):  # kept on the bulletin, read by its office
+                reason = bulletins.issue_refusal(bulletin)
+            if reason:
+                raise _Refused(reason)
             _issue_progress(pk, 10, "正在编号")
             now = timezone.now()
             today = timezone.localdate(now)

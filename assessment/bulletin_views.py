@@ -37,6 +37,10 @@ def period_choices() -> list:
 class BulletinForm(forms.Form):
     ruleset = forms.TypedChoiceField(label=gettext_lazy("Rule set"), coerce=int)
     period = forms.ChoiceField(label=gettext_lazy("Period"))
+    correction = forms.BooleanField(label=gettext_lazy("A correction (更正) of the bulletin issued for this period"),
+                                    required=False)
+    correction_reason = forms.CharField(label=gettext_lazy("Reason for the correction"), required=False,
+                                        max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, rulesets=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,6 +57,8 @@ class BulletinForm(forms.Form):
         kind, _sep, number = period.partition("-")
         first, last = bulletin_figures.period_of(kind, ruleset.year, int(number) if number else None)
         data.update(ruleset_obj=ruleset, kind=kind, first_month=first, last_month=last)
+        if data.get("correction") and not (data.get("correction_reason") or "").strip():
+            self.add_error("correction_reason", _("Say why the issued bulletin is corrected."))
         return data
 
 
@@ -92,7 +98,9 @@ def bulletin_create(request):
         try:
             bulletin = bulletins.bulletin_request(ruleset=data["ruleset_obj"], kind=data["kind"],
                                                   first_month=data["first_month"], last_month=data["last_month"],
-                                                  actor=request.user)
+                                                  actor=request.user,
+                                                  correction_reason=data["correction_reason"] if data["correction"]
+                                                  else "")
         except ActionRefused as refused:
             form.add_error(None, refused.message)
         else:
@@ -120,10 +128,12 @@ def bulletin_detail(request, pk):
     makes or issues it), its files, its figures (the first ranks of each group), and the actions open to me."""
     bulletin = bulletins.bulletin_for(request.user, pk)
     stalled = bulletins.stalled(bulletin)  # its worker died: say so, and offer to generate it again
+    # Why it may not be issued, shown before anyone clicks (the service's own rule: bulletins.issue_refusal)
+    refused = bulletins.issue_refusal(bulletin) if bulletin.state == Bulletin.State.READY else None
     context = {
         "bulletin": bulletin, "stalled": stalled,
-        "may_issue": bulletins.may_issue(request.user, bulletin),
-        "not_ended": bulletins.not_ended(bulletin) if not bulletin.is_issued else None,
+        "may_issue": bulletins.may_issue(request.user, bulletin) and not refused,
+        "issue_refused": refused,
         "may_regenerate": bulletins.may_regenerate(request.user, bulletin),
     }
     if request.htmx:

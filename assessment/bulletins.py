@@ -28,8 +28,8 @@ from infohub.roles import unit_ids_where
 from infohub.services import audit_record
 
 from . import bulletin_figures, selectors
-from .bulletin_making import being_generated, issue_progress, repriced_after_generation
-from .models import Bulletin, RuleSet
+from .bulletin_making import being_generated, clear_issue_progress, issue_progress, repriced_after_generation
+from .models import RANKED_GROUPS, Bulletin, RuleSet, Tally
 from .tasks import issue_bulletin, make_bulletin
 
 # A queued bulletin no worker started within this long is sent to the workers again when asked for once more.
@@ -111,15 +111,17 @@ def may_regenerate(user: User, bulletin: Bulletin) -> bool:
 
 def bulletins_visible_to(user: User) -> QuerySet[Bulletin]:
     """The bulletins `user` may see (the access rule), newest first, with their rule set and office."""
-    return access.visible(user, Bulletin.objects.select_related("ruleset", "office", "requested_by", "issued_by")
-                          .defer("figures")).order_by("-requested_at", "-id")
+    return access.visible(user, Bulletin.objects.select_related("ruleset", "office", "requested_by", "issued_by",
+                                                                "corrects")
+                          .defer("figures", "corrects__figures")).order_by("-requested_at", "-id")
 
 
 def bulletin_for(user: User, pk, *, read: str | None = None) -> Bulletin:
     """The bulletin `pk` if `user` may see it, with the progress of its issue while it is being issued; Http404
     otherwise (exactly as if it did not exist)."""
     return issue_progress(access.get_visible(
-        user, Bulletin.objects.select_related("ruleset", "office", "requested_by", "issued_by"), pk, read=read))
+        user, Bulletin.objects.select_related("ruleset", "office", "requested_by", "issued_by", "corrects")
+        .defer("corrects__figures"), pk, read=read))
 
 
 def rulesets_to_request(user: User) -> QuerySet[RuleSet]:
@@ -160,35 +162,102 @@ def _check_period(ruleset: RuleSet, kind: str, first_month: dt.date, last_month:
         raise ActionRefused(_("This period has not begun yet."))
 
 
+def nothing_to_assess(ruleset: RuleSet, kind: str, first_month: dt.date, last_month: dt.date) -> str | None:
+    """Why no 通报 of the period can be made under `ruleset`, or None: the period ended before the rule set came into
+    force (RuleSet.effective_from, 施行日期 — nothing in it was assessed under these rules), or no unit the office ranks
+    is priced in it (no Tally of a ranked group: the 通报 would name nobody — no addressee, no recipient — and its
+    sentences "各单位均……" would speak of no unit). The one check of the request (bulletin_request), the issue
+    (issue_refusal) and the pages. One statement at most."""
+    period = bulletin_figures.period_label(kind, first_month)
+    ends = dt.date(last_month.year + last_month.month // 12, last_month.month % 12 + 1, 1)
+    if ruleset.effective_from and ends <= ruleset.effective_from:
+        return _("%(period)s ended before %(ruleset)s came into force on %(date)s: no bulletin is made of a period "
+                 "these rules did not assess.") % {
+            "period": period, "ruleset": ruleset.name, "date": bulletin_figures.date_label(ruleset.effective_from)}
+    if not Tally.objects.filter(ruleset=ruleset, month__gte=first_month, month__lte=last_month,
+                                group__in=RANKED_GROUPS).exists():
+        return _("No unit ranked by %(office)s is priced in %(period)s: a bulletin would name nobody. Price the "
+                 "period first.") % {"office": ruleset.office.name, "period": period}
+    return None
+
+
+def issued_for(ruleset_id: int, kind: str, first_month: dt.date, last_month: dt.date) -> Bulletin | None:
+    """The latest bulletin issued for the period (its original or its latest correction), or None. One statement."""
+    return (Bulletin.objects.filter(ruleset_id=ruleset_id, kind=kind, first_month=first_month, last_month=last_month,
+                                    state=Bulletin.State.ISSUED).order_by("-issued_at", "-id").first())
+
+
+def _issued_already(issued: Bulletin) -> str:
+    return _("%(period)s was issued already as %(number)s on %(date)s. A second bulletin of it is a correction "
+             "(更正): declare it one, with the reason.") % {
+        "period": bulletin_figures.period_label(issued.kind, issued.first_month), "number": issued.number_label,
+        "date": bulletin_figures.date_label(timezone.localdate(issued.issued_at))}
+
+
 def bulletin_request(*, ruleset: RuleSet, kind: str, first_month: dt.date, last_month: dt.date,
-                     actor: User) -> Bulletin:
+                     actor: User, correction_reason: str = "") -> Bulletin:
     """Ask for the bulletin of `kind` (monthly / quarterly / yearly) over `first_month`–`last_month` (first days of
     months) under `ruleset`; a Celery worker generates it (tasks.make_bulletin). Idempotent: while a bulletin of the same
     rule set, kind and months is queued, being generated or ready (and so not issued), asking again answers it (a
-    partial unique constraint makes two concurrent askers meet on one row). Raises NotPermitted (not an editor or
-    director of the rule set's office), ActionRefused (a rule set no longer in force, months that are not one period of
-    its year, a period not begun)."""
+    partial unique constraint makes two concurrent askers meet on one row).
+
+    A period is issued once (SPEC §9, §8: an issued 通报 is a signed record): once a bulletin of it was issued, another
+    is made only as a correction (更正) declared with `correction_reason` — it corrects the latest issued one, its title
+    says （更正） and its text names the number it corrects. Raises NotPermitted (not an editor or director of the rule
+    set's office), ActionRefused (a rule set no longer in force, months that are not one period of its year, a period
+    not begun, a period with nothing to assess (`nothing_to_assess`), a period issued already and no correction
+    declared, a correction of a period never issued)."""
     check("request", actor, Bulletin(office=ruleset.office, ruleset=ruleset))  # the bulletin it would make
     if not ruleset.is_active:
         raise ActionRefused(_("This rule set is no longer in force."))
     _check_period(ruleset, kind, first_month, last_month)
+    if reason := nothing_to_assess(ruleset, kind, first_month, last_month):
+        raise ActionRefused(reason)
+    correction_reason = (correction_reason or "").strip()
     open_states = (Bulletin.State.QUEUED, Bulletin.State.RUNNING, Bulletin.State.READY, Bulletin.State.ISSUING)
     same = {"ruleset": ruleset, "kind": kind, "first_month": first_month, "last_month": last_month}
     with transaction.atomic():
+        issued = issued_for(ruleset.pk, kind, first_month, last_month)
+        if issued is None and correction_reason:
+            raise ActionRefused(_("No bulletin of %(period)s was issued: there is nothing to correct.") % {
+                "period": bulletin_figures.period_label(kind, first_month)})
+        if issued is not None and not correction_reason:
+            raise ActionRefused(_issued_already(issued))
+        title = bulletin_figures.title_of(kind, first_month, ruleset.office, correction=issued is not None)
         existing = Bulletin.objects.select_for_update().filter(state__in=open_states, **same).first()
         if existing is None:
             try:
                 with transaction.atomic():
                     bulletin = Bulletin.objects.create(
-                        office_id=ruleset.office_id, title=bulletin_figures.title_of(kind, first_month, ruleset.office),
+                        office_id=ruleset.office_id, title=title, corrects=issued,
+                        correction_reason=correction_reason if issued else "",
                         requested_by=actor, queued_at=timezone.now(), stage=_("Waiting for a worker"), **same)
             except IntegrityError:  # another request made it a moment ago: that one is the answer
                 return Bulletin.objects.get(state__in=open_states, **same)
-            audit_record(actor=actor, action="bulletin.request", obj=bulletin, to_state=bulletin.state,
-                         data={"kind": kind, "first_month": first_month.isoformat(),
-                               "last_month": last_month.isoformat(), "ruleset": ruleset.pk})
+            data = {"kind": kind, "first_month": first_month.isoformat(), "last_month": last_month.isoformat(),
+                    "ruleset": ruleset.pk}
+            if issued is not None:
+                data.update(corrects=issued.pk, corrects_number=issued.number_label, reason=correction_reason)
+            audit_record(actor=actor, action="bulletin.correction_request" if issued else "bulletin.request",
+                         obj=bulletin, to_state=bulletin.state, data=data)
             _send(bulletin)
             return bulletin
+        if issued is not None and existing.corrects_id != issued.pk:
+            # made before the period was issued (or before corrections were asked for): it becomes the correction
+            if existing.state in (Bulletin.State.RUNNING, Bulletin.State.ISSUING) and not stalled(existing):
+                raise ActionRefused(_("Another bulletin of this period is being generated or issued now: wait until "
+                                      "it is done."))
+            from_state = existing.state
+            existing.corrects, existing.correction_reason, existing.title = issued, correction_reason, title
+            existing.state, existing.progress, existing.stage, existing.error = (
+                Bulletin.State.QUEUED, 0, _("Waiting for a worker"), "")
+            existing.queued_at, existing.generated_at, existing.figures = timezone.now(), None, {}
+            existing.save()
+            audit_record(actor=actor, action="bulletin.correction_request", obj=existing, from_state=from_state,
+                         to_state=existing.state, data={"corrects": issued.pk, "corrects_number": issued.number_label,
+                                                        "reason": correction_reason})
+            _send(existing)
+            return existing
         stale = (existing.state == Bulletin.State.QUEUED and existing.queued_at is not None
                  and (timezone.now() - existing.queued_at).total_seconds() > REQUEUE_SECONDS)
         if stale or stalled(existing):  # a worker died with it, or the broker lost it: send it again
@@ -256,6 +325,31 @@ def not_ended(bulletin: Bulletin, *, today: dt.date | None = None) -> str | None
         "first": bulletin_figures.date_label(ends)}
 
 
+def issue_refusal(bulletin: Bulletin) -> str | None:
+    """Why the bulletin may not be issued now, or None — the one rule the service (bulletin_issue), the worker's
+    check and the page (which shows the reason instead of the 印发 button) share: its period not over (`not_ended`);
+    nothing to assess in it (`nothing_to_assess`); the period issued already and this no correction; a correction whose
+    original is no longer the latest issued; the period priced again after it was generated; months whose rules
+    changed and are not re-priced ("办法已修改，尚未重新计分"). A few statements."""
+    if reason := not_ended(bulletin):
+        return reason
+    if reason := nothing_to_assess(bulletin.ruleset, bulletin.kind, bulletin.first_month, bulletin.last_month):
+        return reason
+    issued = issued_for(bulletin.ruleset_id, bulletin.kind, bulletin.first_month, bulletin.last_month)
+    if issued is not None and issued.pk != bulletin.pk and bulletin.corrects_id != issued.pk:
+        if bulletin.corrects_id is None:
+            return _issued_already(issued)
+        return _("%(number)s was issued for this period after this correction was asked for: ask for the correction "
+                 "again.") % {"number": issued.number_label}
+    if bulletin.generated_at and repriced_after_generation(bulletin):
+        return _("The period was priced again after this bulletin was generated: generate it again before issuing it.")
+    if months := selectors.unrepriced_months(bulletin.ruleset, bulletin.first_month, bulletin.last_month):
+        return (_("The rules changed after %(months)s were priced and they are not re-priced yet: re-price them (with "
+                  "the reason) and generate the bulletin again before issuing it.")
+                % {"months": "、".join(_("Month %(month)d") % {"month": m.month} for m in months)})
+    return None
+
+
 def _send_issue(bulletin: Bulletin) -> None:
     pk = bulletin.pk
     transaction.on_commit(lambda: issue_bulletin.delay(pk))
@@ -285,20 +379,18 @@ def bulletin_issue(*, bulletin: Bulletin, actor: User) -> Bulletin:
         bulletin = locked
         check("issue", actor, bulletin)
         if bulletin.state == Bulletin.State.ISSUING:
-            if stalled(bulletin):  # its worker died, or the message was lost: send it again
-                bulletin.queued_at = timezone.now()
-                bulletin.save(update_fields=["queued_at"])
+            if stalled(bulletin):  # its worker died, or the message was lost: send it again, the retry audited
+                stopped_at = issue_progress(Bulletin.objects.get(pk=bulletin.pk))
+                bulletin.queued_at, bulletin.progress, bulletin.stage = timezone.now(), 0, _("Waiting for a worker")
+                bulletin.save(update_fields=["queued_at", "progress", "stage"])
+                clear_issue_progress(bulletin.pk)  # the dead worker's last step is no progress of this one
+                audit_record(actor=actor, action="bulletin.issue_retry", obj=bulletin, from_state=bulletin.state,
+                             to_state=bulletin.state,
+                             data={"stopped_at": {"progress": stopped_at.progress, "stage": stopped_at.stage}})
                 _send_issue(bulletin)
             return issue_progress(bulletin)
-        if reason := not_ended(bulletin):
+        if reason := issue_refusal(bulletin):
             raise ActionRefused(reason)
-        if repriced_after_generation(bulletin):
-            raise ActionRefused(_("The period was priced again after this bulletin was generated: generate it again "
-                                  "before issuing it."))
-        if months := selectors.unrepriced_months(bulletin.ruleset, bulletin.first_month, bulletin.last_month):
-            raise ActionRefused(_("The rules changed after %(months)s were priced and they are not re-priced yet: "
-                                  "re-price them (with the reason) and generate the bulletin again before issuing it.")
-                                % {"months": "、".join(_("Month %(month)d") % {"month": m.month} for m in months)})
         from_state = bulletin.state
         bulletin.state, bulletin.issued_by, bulletin.queued_at = Bulletin.State.ISSUING, actor, timezone.now()
         bulletin.progress, bulletin.stage, bulletin.error = 0, _("Waiting for a worker"), ""

@@ -458,6 +458,11 @@ class Bulletin(models.Model):
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    # A correction (更正) of the bulletin of the same period issued before it: a period is issued once, and a second
+    # 通报 of it only as a correction declared with its reason (assessment.bulletins.bulletin_request).
+    corrects = models.ForeignKey("self", verbose_name=_("corrects"), null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="corrections")
+    correction_reason = models.TextField(_("reason for the correction"), blank=True)
 
     class Meta:
         verbose_name = _("bulletin (通报)")
@@ -479,6 +484,8 @@ class Bulletin(models.Model):
                 name="issued_bulletin_is_numbered_and_sealed"),
             models.CheckConstraint(condition=Q(number__isnull=True) | Q(state="issued"),
                                    name="only_an_issued_bulletin_has_a_number"),
+            models.CheckConstraint(condition=Q(corrects__isnull=True) | ~Q(correction_reason=""),
+                                   name="bulletin_correction_has_a_reason"),
         ]
         indexes = [models.Index(fields=["office", "-requested_at"], name="bulletin_office_recent")]
 

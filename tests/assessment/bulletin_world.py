@@ -74,7 +74,8 @@ def _world(pubs) -> World:
     third = UnitFactory(name="南山县委办公室", code="t-ns", level=Level.COUNTY, parent=net.city)
     dept = UnitFactory(name="临江市应急管理局", code="t-lj-yj", level=Level.CITY, parent=net.city,
                        kind=Unit.Kind.DEPARTMENT)
-    ruleset = RuleSet.objects.create(office=net.city, year=YEAR, name=f"临江市{YEAR}年度党委信息工作考核办法")
+    ruleset = RuleSet.objects.create(office=net.city, year=YEAR, name=f"临江市{YEAR}年度党委信息工作考核办法",
+                                     effective_from=JAN)  # in force for the whole year
     pricing = Pricing.objects.create(ruleset=ruleset, first_month=JAN, last_month=MAR, state=Pricing.State.DONE,
                                      finished_at=timezone.now())
     # 东湖区: 30 filed, 6 adopted (city 5, province 1), 2 instructions: 12 + 40 + 10 − 3 = 59

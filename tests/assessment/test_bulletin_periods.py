@@ -16,7 +16,7 @@ from assessment.models import Bulletin
 from infohub.errors import ActionRefused
 from tests.publications.conftest import _no_exports_at_signing, pubs  # noqa: F401  (fixtures)
 
-from .bulletin_world import world  # noqa: F401  (a fixture)
+from .bulletin_world import _tally, world  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -36,8 +36,9 @@ def _next_month(month: dt.date) -> dt.date:
 
 def test_this_months_bulletin_is_a_draft_until_the_month_is_over(world, client,  # noqa: F811
                                                                  django_capture_on_commit_callbacks):
-    # given: this month's bulletin, generated (the month has begun)
+    # given: this month's bulletin, generated (the month has begun, and the routine pricing priced it so far)
     this = timezone.localdate().replace(day=1)
+    _tally(world.ruleset, world.county, this, filed=1)
     bulletin = _ready(world, Bulletin.Kind.MONTHLY, this, this, django_capture_on_commit_callbacks)
     ends = _next_month(this)
     last_day = f"{(ends - dt.timedelta(days=1)).month}月{(ends - dt.timedelta(days=1)).day}日"
@@ -48,7 +49,7 @@ def test_this_months_bulletin_is_a_draft_until_the_month_is_over(world, client, 
     # the page says so instead of offering to issue it, and a POST is refused with the reason
     client.force_login(world.director)
     page = client.get(f"/assessment/bulletins/{bulletin.pk}/").content.decode()
-    assert 'data-testid="issue-not-yet"' in page and last_day in page and 'data-testid="issue"' not in page
+    assert 'data-testid="issue-refused"' in page and last_day in page and 'data-testid="issue"' not in page
     posted = client.post(f"/assessment/bulletins/{bulletin.pk}/issue/", follow=True).content.decode()
     assert "才结束" in posted
     # the API: 409 with the reason
@@ -72,6 +73,7 @@ def test_this_months_bulletin_is_a_draft_until_the_month_is_over(world, client, 
 def test_the_quarter_and_the_year_under_way_are_refused_too(world, django_capture_on_commit_callbacks):  # noqa: F811
     today = timezone.localdate()
     quarter = (today.month + 2) // 3
+    _tally(world.ruleset, world.county, today.replace(day=1), filed=1)  # priced so far
     for kind, first, last in ((Bulletin.Kind.QUARTERLY, dt.date(today.year, 3 * quarter - 2, 1),
                                dt.date(today.year, 3 * quarter, 1)),
                               (Bulletin.Kind.YEARLY, dt.date(today.year, 1, 1), dt.date(today.year, 12, 1))):

@@ -295,10 +295,12 @@ def test_an_issued_bulletin_never_changes(world, django_capture_on_commit_callba
                    lambda: BulletinRecipient.objects.filter(bulletin=bulletin).delete()):
         with pytest.raises(IntegrityError), transaction.atomic():  # the database refuses it
             change()
-    # asking for the period again makes a new bulletin (a correction), not a change of the issued one
+    # asking for the period again makes a new bulletin (a correction, declared with its reason), not a change of the
+    # issued one
     with django_capture_on_commit_callbacks(execute=True):
-        again = _request(world)
-    assert again.pk != bulletin.pk and again.state == "queued"
+        again = bulletins.bulletin_request(ruleset=world.ruleset, kind=Bulletin.Kind.QUARTERLY, first_month=JAN,
+                                           last_month=MAR, actor=world.editor, correction_reason="西岭县报送条数有误")
+    assert again.pk != bulletin.pk and again.state == "queued" and again.corrects_id == bulletin.pk
 
 
 def test_a_period_priced_again_after_generation_is_generated_again_before_issue(world,  # noqa: F811
