@@ -20,7 +20,8 @@ from infohub.models import Role, RoleAssignment, User
 from infohub.services import audit_record, notify
 
 from . import bulletin_docx, bulletin_figures, bulletin_xlsx
-from .models import Bulletin, BulletinCounter, BulletinRecipient, Pricing
+from .bulletin_rules import issue_refusal, repriced_after_generation  # noqa: F401  (the one rule)
+from .models import Bulletin, BulletinCounter, BulletinRecipient
 
 logger = logging.getLogger(__name__)
 
@@ -130,16 +131,6 @@ def _generate(bulletin_id: int) -> None:
 # --- issuing -------------------------------------------------------------------------------------------------------
 
 
-def repriced_after_generation(bulletin: Bulletin) -> bool:
-    """Whether a pricing run of the bulletin's rule set changed its period's ledger rows after it was generated (it
-    must be generated again before it is issued). The routine runs every 15 minutes mostly change nothing, and
-    counting them refused last month's bulletin a quarter of an hour after it was generated. One statement."""
-    return (Pricing.objects.filter(ruleset_id=bulletin.ruleset_id, state=Pricing.State.DONE,
-                                   finished_at__gt=bulletin.generated_at, first_month__lte=bulletin.last_month,
-                                   last_month__gte=bulletin.first_month)
-            .exclude(added=0, superseded=0).exists())
-
-
 def next_number(office_id: int, year: int) -> int:
     """The office's next bulletin number of `year`, under its counter row's lock in the caller's transaction: a
     rollback gives the number back, a concurrent issue waits for this one to commit; never at or below a number
@@ -237,10 +228,8 @@ def _issue(pk: int) -> None:
                         .filter(pk=pk, state=Bulletin.State.ISSUING).first())
             if bulletin is None:
                 return
-            from . import bulletins  # the one rule of the request and the page (bulletins imports this module)
-
             with translation.override(settings.LANGUAGE_CODE):  # kept on the bulletin, read by its office
-                reason = bulletins.issue_refusal(bulletin)
+                reason = issue_refusal(bulletin)
             if reason:
                 raise _Refused(reason)
             _issue_progress(pk, 10, "正在编号")

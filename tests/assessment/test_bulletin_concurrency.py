@@ -15,7 +15,7 @@ from assessment.models import Bulletin, BulletinCounter, BulletinRecipient
 from infohub.models import AuditLog
 from tests.publications.conftest import _no_exports_at_signing, pubs  # noqa: F401  (fixtures)
 
-from .bulletin_world import YEAR, world  # noqa: F401  (a fixture)
+from .bulletin_world import YEAR, _tally, world  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,6 +26,8 @@ def _ready_bulletins(world) -> list[Bulletin]:  # noqa: F811
     made = []
     for month in range(1, COUNT + 1):  # committed: each is generated (eagerly) as its request commits
         first = dt.date(YEAR, month, 1)
+        if month > 2:  # the world's tallies are of January and February: the others priced (nothing in them)
+            _tally(world.ruleset, world.third_county, first)
         made.append(bulletins.bulletin_request(ruleset=world.ruleset, kind="monthly", first_month=first,
                                                last_month=first, actor=world.editor))
     ready = list(Bulletin.objects.filter(pk__in=[b.pk for b in made], state="ready"))

@@ -21,7 +21,7 @@ from docx import Document
 from rest_framework.test import APIClient
 
 from assessment import bulletin_docx, bulletin_figures, bulletin_making, bulletins
-from assessment.models import Bulletin, Fact, Group, PricedMonth, Pricing, Rule
+from assessment.models import Bulletin, Fact, PricedMonth, Pricing, Rule
 from infohub.errors import ActionRefused
 from infohub.models import AuditLog
 from tests.factories import UnitFactory
@@ -88,7 +88,7 @@ def test_a_period_before_the_rules_came_into_force_is_refused_everywhere(world, 
 def test_a_period_with_no_ranked_unit_priced_is_refused_at_request_and_at_issue(world,  # noqa: F811
                                                                                django_capture_on_commit_callbacks):
     # the second quarter: nothing priced (no tally) — a bulletin would go to nobody, with no 主送 line
-    with translation.override("zh-hans"), pytest.raises(ActionRefused, match="没有.*计分"):
+    with translation.override("zh-hans"), pytest.raises(ActionRefused, match=r"没有.*计分"):
         bulletins.bulletin_request(ruleset=world.ruleset, kind="quarterly", first_month=APR, last_month=JUN,
                                    actor=world.editor)
     # a draft made while units were priced, then the rules put in force later: the issue is refused too
@@ -150,7 +150,7 @@ def test_the_quota_sentence_says_whether_quotas_were_assessed(world):  # noqa: F
 def test_a_second_bulletin_of_an_issued_period_is_only_a_declared_correction(world, client,  # noqa: F811
                                                                            django_capture_on_commit_callbacks):
     first = _issue(world, _ready(world, django_capture_on_commit_callbacks), django_capture_on_commit_callbacks)
-    assert first.number_label.endswith("〔%d〕1号" % timezone.localdate().year)
+    assert first.number_label.endswith(f"〔{timezone.localdate().year}〕1号")
     # asking again without declaring a correction: refused, naming the number, on the service and the API alike
     with translation.override("zh-hans"), pytest.raises(ActionRefused) as refused:
         bulletins.bulletin_request(ruleset=world.ruleset, kind="monthly", first_month=FEB, last_month=FEB,
