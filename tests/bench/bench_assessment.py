@@ -283,7 +283,8 @@ def ensure_rule_set(office, shape: str):
 
     existing = RuleSet.objects.filter(office=office, year=YEAR, is_active=True).first()
     make = examples.city_committee_rules if shape == "A" else examples.provincial_government_rules
-    return existing or make(office=office, year=YEAR)
+    # in force for the whole year (a 通报 of a period before the 施行日期 is refused: bulletin_rules.nothing_to_assess)
+    return existing or make(office=office, year=YEAR, effective_from=dt.date(YEAR, 1, 1))
 
 
 def price(ruleset, first_month, last_month, *, reason: str):
