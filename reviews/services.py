@@ -64,7 +64,8 @@ def _require_open(hop: Hop) -> None:
 def _refresh_outcomes(*items: Item) -> None:
     """Recompute where each item stands (Item.outcome…, reviews.selectors.outcome_of) from its hops, in the caller's
     transaction, and mark the lists that show it changed: its unit's sign-off list, the item lists of the holders
-    of its access keys (joint units too) and the inbox of every office it reached. The row is updated alone (not saved: that would recompute its search vector and touch updated_at)."""
+    of its access keys (joint units too) and the inbox of every office it reached. The row is updated alone (not
+    saved: that would recompute its search vector and touch updated_at)."""
     hops = {}
     for hop in Hop.objects.filter(item_id__in=[item.pk for item in items]).only(
             "id", "item", "office", "previous", "level", "status", "forward", "reason", "composite",
