@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
@@ -376,11 +376,10 @@ def build(figures: dict, *, charts: bool = True, progress: Progress = lambda sta
         indent_chars(line, right=4)
         run(line, text, FANGSONG, SANHAO)
 
-    # 附件: on a page of its own
-    brk = paragraph(document)
-    brk.add_run().add_break(WD_BREAK.PAGE)
-    set_fonts(brk.runs[0]._element.get_or_add_rPr(), FANGSONG)
+    # 附件: on a page of its own — the label starts it (page break before), not a paragraph holding a break: that
+    # paragraph spilled onto a page of its own when the body filled its last page, and left that page blank
     label = paragraph(document, align=WD_ALIGN_PARAGRAPH.LEFT)
+    label.paragraph_format.page_break_before = True
     run(label, "附件", HEITI, SANHAO)
     head = paragraph(document, align=WD_ALIGN_PARAGRAPH.CENTER, before=12, after=12, exact=ERHAO + 10)
     _off_grid(head)

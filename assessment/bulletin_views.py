@@ -70,6 +70,8 @@ def _list_page(request, form: BulletinForm, status: int = 200):
     if state in Bulletin.State.values:
         found = found.filter(state=state)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    for bulletin in page:  # a worker that died with it: the row says so, as its page does (one statement a busy row)
+        bulletin.stalled = bulletin.is_busy and bulletins.stalled(bulletin)
     return render(request, "assessment/bulletin_list.html", {
         "page": page, "form": form, "may_request": bool(form.rulesets), "kind": kind, "state": state,
         "kinds": Bulletin.Kind.choices, "states": Bulletin.State.choices,
