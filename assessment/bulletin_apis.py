@@ -23,18 +23,24 @@ class BulletinSerializer(serializers.ModelSerializer):
     office_name = serializers.CharField(source="office.name", read_only=True)
     downloads = serializers.SerializerMethodField()
     corrects_number_label = serializers.SerializerMethodField()
+    superseded_by = serializers.SerializerMethodField()
 
     class Meta:
         model = Bulletin
         fields = ["id", "title", "kind", "ruleset", "office", "office_name", "first_month", "last_month", "state",
                   "progress", "stage", "error", "year", "number", "number_label", "docx_sha256", "xlsx_sha256",
                   "requested_by", "requested_at", "generated_at", "issued_by", "issued_at", "corrects",
-                  "corrects_number_label", "correction_reason", "downloads"]
+                  "corrects_number_label", "correction_reason", "superseded_by", "downloads"]
         read_only_fields = fields
 
     def get_corrects_number_label(self, bulletin) -> str | None:
         """The number (文号) of the issued bulletin this one corrects (更正); null for no correction."""
         return bulletin.corrects.number_label if bulletin.corrects_id else None
+
+    def get_superseded_by(self, bulletin) -> dict | None:
+        """{"id", "number_label"} of the issued correction (更正) that voids this bulletin; null when none."""
+        void = bulletin.superseded_by
+        return {"id": void.pk, "number_label": void.number_label} if void else None
 
     def get_downloads(self, bulletin) -> dict[str, str]:
         """{"docx": url, "xlsx": url} of the files made (none while queued or being generated)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -117,19 +117,28 @@ def may_regenerate(user: User, bulletin: Bulletin) -> bool:
 # --- reads ---------------------------------------------------------------------------------------------------------
 
 
+def _with_corrections(found: QuerySet[Bulletin]) -> QuerySet[Bulletin]:
+    """`found` with each bulletin's issued corrections (更正), latest first, as `issued_corrections` (one query for
+    all): a bulletin corrected is void (原通报作废), and its row, page and API say by which (Bulletin.superseded_by)."""
+    issued = Bulletin.objects.filter(state=Bulletin.State.ISSUED).only(
+        "id", "corrects_id", "number_label", "title", "issued_at").order_by("-issued_at", "-id")
+    return found.prefetch_related(Prefetch("corrections", queryset=issued, to_attr="issued_corrections"))
+
+
 def bulletins_visible_to(user: User) -> QuerySet[Bulletin]:
     """The bulletins `user` may see (the access rule), newest first, with their rule set and office."""
-    return access.visible(user, Bulletin.objects.select_related("ruleset", "office", "requested_by", "issued_by",
-                                                                "corrects")
-                          .defer("figures", "corrects__figures")).order_by("-requested_at", "-id")
+    return _with_corrections(access.visible(user, Bulletin.objects.select_related(
+        "ruleset", "office", "requested_by", "issued_by", "corrects").defer("figures", "corrects__figures"))
+        .order_by("-requested_at", "-id"))
 
 
 def bulletin_for(user: User, pk, *, read: str | None = None) -> Bulletin:
     """The bulletin `pk` if `user` may see it, with the progress of its issue while it is being issued; Http404
     otherwise (exactly as if it did not exist)."""
     return issue_progress(access.get_visible(
-        user, Bulletin.objects.select_related("ruleset", "office", "requested_by", "issued_by", "corrects")
-        .defer("corrects__figures"), pk, read=read))
+        user, _with_corrections(Bulletin.objects.select_related("ruleset", "office", "requested_by", "issued_by",
+                                                                "corrects").defer("corrects__figures")),
+        pk, read=read))
 
 
 def rulesets_to_request(user: User) -> QuerySet[RuleSet]:

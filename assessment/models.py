@@ -493,6 +493,13 @@ class Bulletin(models.Model):
         return self.title
 
     @property
+    def superseded_by(self) -> Bulletin | None:
+        """The latest issued correction (更正) of this issued bulletin, which voids it (原通报作废), or None. From
+        `issued_corrections`, prefetched by assessment.bulletins (bulletins_visible_to, bulletin_for); None without."""
+        corrections = getattr(self, "issued_corrections", None)
+        return corrections[0] if corrections and self.state == self.State.ISSUED else None
+
+    @property
     def is_issued(self) -> bool:
         return self.state == self.State.ISSUED
 

@@ -190,6 +190,15 @@ def test_a_second_bulletin_of_an_issued_period_is_only_a_declared_correction(wor
     with translation.override("zh-hans"):
         page = client.get(f"/assessment/bulletins/{issued.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'data-testid="bulletin-corrects"' in page and "东湖区报送条数统计有误" in page
+    # the first is void now, and says by which, on its page, in the list and in the API
+    with translation.override("zh-hans"):
+        voided = client.get(f"/assessment/bulletins/{first.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-testid="bulletin-superseded"' in voided and f"已由{issued.number_label}更正" in voided
+    with translation.override("zh-hans"):
+        listing = client.get("/assessment/bulletins/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert listing.count('data-testid="superseded-mark"') == 1 and f"已作废（由{issued.number_label}更正）" in listing
+    shown = {row["id"]: row["superseded_by"] for row in api.get("/api/assessment/bulletins/").json()["results"]}
+    assert shown[first.pk] == {"id": issued.pk, "number_label": issued.number_label} and shown[issued.pk] is None
 
 
 # --- 4. the refusal shown before the click -------------------------------------------------------------------------
