@@ -23,7 +23,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -72,6 +72,13 @@ class Group(models.TextChoices):
 
 # Groups ranked (and shown) in this order; OTHER is not ranked.
 RANKED_GROUPS = (Group.DISTRICT, Group.DEPARTMENT, Group.DIRECT)
+
+
+def group_order(field: str = "group") -> Case:
+    """An ORDER BY expression for rows with a group in `field`: the groups as they are ranked and shown
+    (RANKED_GROUPS, then OTHER) — the stored values' alphabetical order put 市直部门 before 县（市、区）."""
+    shown = (*RANKED_GROUPS, Group.OTHER)
+    return Case(*(When(**{field: group}, then=Value(i)) for i, group in enumerate(shown)), default=Value(len(shown)))
 
 # What the offices one level below and the departments of its own level are called under an office of each level.
 _LOWER_OFFICES = {
@@ -143,8 +150,10 @@ class RuleSet(models.Model):
     # month on, never for the months before (the network was not assessed under them, nor perhaps using InfoHub).
     effective_from = models.DateField(
         _("in force from (施行日期)"), blank=True,
-        help_text=_("Monthly quotas are charged for the months of the year from this date's month on, once each month "
-                    "has ended. Empty: today for a rule set of this year, the first day of its year otherwise."))
+        help_text=_("The rules are in force from this date: monthly quotas are charged from its month on, once each "
+                    "month has ended, and a 通报 of a period that ended before it is refused. Empty: today for a rule "
+                    "set of this year (its earlier months are then not assessed), the first day of its year "
+                    "otherwise. Moved earlier, the months it brings in are priced by a re-pricing of them."))
     source = models.TextField(_("where these rules come from"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")

@@ -39,7 +39,7 @@ from infohub.models import Level, Unit
 from publications.models import Credit
 
 from . import pricing as engine
-from .models import RANKED_GROUPS, Entry, Fact, PricedMonth, RuleSet, Tally, group_labels
+from .models import RANKED_GROUPS, Entry, Fact, PricedMonth, RuleSet, Tally, group_labels, group_order
 
 COUNTS = ("filed", "signed_off", "adopted", "adopted_combined", "adopted_county", "adopted_city",
           "adopted_province", "adopted_central", "instructions", "topics_answered", "topics_ignored", "lapses")
@@ -115,7 +115,7 @@ def ranking(period: Period, *, unit_ids=None) -> list[dict]:
                   zeroed_months=Count("pk", filter=Q(zeroed=True)))
         .annotate(score=_score(period.ruleset))
         .annotate(rank=Window(Rank(), partition_by=[F("group")], order_by=F("score").desc()))
-        .order_by("group", "rank", "unit__name")
+        .order_by(group_order(), "rank", "unit__name")
     )
     wanted = None if unit_ids is None else set(unit_ids)
     labels = group_labels(period.ruleset.office.level)
@@ -166,7 +166,7 @@ def monthly_sheet(ruleset: RuleSet, month: dt.date, *, unit_ids=None) -> QuerySe
                   **{name: Coalesce(Sum(name, filter=this_month), ZERO) for name in SHEET_POINTS},
                   points_month=Coalesce(Sum("points", filter=this_month), ZERO))
         .annotate(adopted_standalone=F("adopted") - F("adopted_combined"))
-        .order_by("group", "unit_path")
+        .order_by(group_order(), "unit_path")
     )
 
 

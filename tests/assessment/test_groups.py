@@ -82,6 +82,11 @@ def test_under_a_province_cities_departments_and_direct_points_rank_and_the_rest
     # the medians are of the ranked groups only: the cities' 10 and 0, the department's 0, the point's 0
     assert selectors.group_medians(period) == {Group.DISTRICT: D("5"), Group.DEPARTMENT: D("0"),
                                                Group.DIRECT: D("0")}
+    # the ranking and the monthly sheet show the groups in one order: offices, departments, points, then the rest
+    shown = [Group.DISTRICT, Group.DEPARTMENT, Group.DIRECT, Group.OTHER]
+    for rows in (selectors.ranking(period), selectors.monthly_sheet(rules_b, m(3))):
+        groups = [row["group"] for row in rows]
+        assert sorted(groups, key=shown.index) == groups and set(groups) == set(shown)
     assert all(row["median"] is None for row in selectors.against_median(period, net.dh))
 
 
