@@ -72,6 +72,8 @@ def _list_page(request, form: BulletinForm, status: int = 200):
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     for bulletin in page:  # a worker that died with it: the row says so, as its page does (one statement a busy row)
         bulletin.stalled = bulletin.is_busy and bulletins.stalled(bulletin)
+        # A draft that may not be issued reads so, as its page does (the same rule; a few statements a draft row)
+        bulletin.refused = bulletin.state == Bulletin.State.READY and bulletins.issue_refusal(bulletin)
     return render(request, "assessment/bulletin_list.html", {
         "page": page, "form": form, "may_request": bool(form.rulesets), "kind": kind, "state": state,
         "kinds": Bulletin.Kind.choices, "states": Bulletin.State.choices,

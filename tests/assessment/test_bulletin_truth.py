@@ -220,6 +220,9 @@ def test_the_page_shows_why_a_bulletin_cannot_be_issued_before_the_click(world, 
     html = page()
     assert 'data-testid="issue-refused"' in html and "重新生成" in html and 'data-testid="issue"' not in html
     assert "暂不能印发" in html.split('data-testid="bulletin-state">')[1][:20]
+    with translation.override("zh-hans"):  # and its row in the list reads the same
+        listing = client.get("/assessment/bulletins/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "暂不能印发" in listing.split('data-testid="bulletin-row-state">')[1][:60]
     # or the rules changed after February was priced ("办法已修改，尚未重新计分")
     run.delete()
     PricedMonth.objects.create(ruleset=world.ruleset, month=FEB, rules_digest="rules as they were",
