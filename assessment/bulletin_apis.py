@@ -24,13 +24,14 @@ class BulletinSerializer(serializers.ModelSerializer):
     downloads = serializers.SerializerMethodField()
     corrects_number_label = serializers.SerializerMethodField()
     superseded_by = serializers.SerializerMethodField()
+    stopped = serializers.SerializerMethodField()
 
     class Meta:
         model = Bulletin
         fields = ["id", "title", "kind", "ruleset", "office", "office_name", "first_month", "last_month", "state",
                   "progress", "stage", "error", "year", "number", "number_label", "docx_sha256", "xlsx_sha256",
                   "requested_by", "requested_at", "generated_at", "issued_by", "issued_at", "corrects",
-                  "corrects_number_label", "correction_reason", "superseded_by", "downloads"]
+                  "corrects_number_label", "correction_reason", "superseded_by", "stopped", "downloads"]
         read_only_fields = fields
 
     def get_corrects_number_label(self, bulletin) -> str | None:
@@ -41,6 +42,11 @@ class BulletinSerializer(serializers.ModelSerializer):
         """{"id", "number_label"} of the issued correction (更正) that voids this bulletin; null when none."""
         void = bulletin.superseded_by
         return {"id": void.pk, "number_label": void.number_label} if void else None
+
+    def get_stopped(self, bulletin) -> bool:
+        """True when the worker making or issuing it died (the page's 生成中断 / 印发中断): `state` still says
+        `running` or `issuing`, and asking again (generate, issue) goes on from where it stopped."""
+        return bulletin.is_busy and bulletins.stalled(bulletin)
 
     def get_downloads(self, bulletin) -> dict[str, str]:
         """{"docx": url, "xlsx": url} of the files made (none while queued or being generated)."""

@@ -251,6 +251,8 @@ def test_an_interrupted_issue_reads_interrupted_and_its_retry_is_audited(world, 
     state = html.split('data-testid="bulletin-state">')[1].split("</dd>")[0]
     assert state == "印发中断"
     assert "正在印发" not in html and "正在生成Word文件" not in html and "30%" not in html
+    answer = _api(world.director).get(f"/api/assessment/bulletins/{bulletin.pk}/").json()
+    assert answer["state"] == "issuing" and answer["stopped"] is True  # the API tells it from a live issue too
     with django_capture_on_commit_callbacks() as after_commit:
         bulletins.bulletin_issue(bulletin=Bulletin.objects.get(pk=bulletin.pk), actor=world.director)
     retries = AuditLog.objects.filter(action="bulletin.issue_retry", object_id=str(bulletin.pk))
